@@ -1,17 +1,25 @@
-import { randomUUID } from "node:crypto";
 import { z } from "zod";
-import { GuestosError } from "../errors.js";
 
 /**
  * The instance spec: a JSON document describing one instance to run OS scripts for
  * (docs/instance-spec.md). It carries already-filled hv/be/os params: there is no cluster to fill them from.
+ * This file is the shape only; parse.ts applies the defaults and the cross-field checks.
  */
 
 const hvValue = z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(z.unknown())]);
 const paramDict = z.record(z.string(), hvValue);
 const osParamDict = z.record(z.string(), z.string());
 
-export const DISK_TEMPLATES = ["file", "sharedfile", "plain", "drbd", "blockdev", "rbd", "ext", "gluster"] as const;
+export const DISK_TEMPLATES = [
+  "file",
+  "sharedfile",
+  "plain",
+  "drbd",
+  "blockdev",
+  "rbd",
+  "ext",
+  "gluster",
+] as const;
 export const FILE_DRIVERS = ["loop", "blktap", "blktap2"] as const;
 export const NIC_MODES = ["bridged", "routed", "openvswitch", "ext"] as const;
 
@@ -126,3 +134,8 @@ export interface InstanceSpec {
   disks: DiskSpec[];
   nics: NicSpec[];
 }
+
+/** Templates whose DISK_N_BACKEND_TYPE is `block` (Ganeti's DTS_BLOCK). */
+export const BLOCK_TEMPLATES: ReadonlySet<string> = new Set(["plain", "drbd", "blockdev", "rbd", "ext"]);
+/** Templates whose DISK_N_BACKEND_TYPE is `file:<driver>` (Ganeti's DTS_FILEBASED); they need a path. */
+export const FILE_TEMPLATES: ReadonlySet<string> = new Set(["file", "sharedfile", "gluster"]);

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# System packages the tests need: real Ganeti (the test oracle), the real OS definitions guestos runs,
+# and the tools those scripts and the disk tests use. Debian/Ubuntu, as root.
+set -euo pipefail
+if [ "$(id -u)" -ne 0 ]; then
+  echo "setup-system.sh: run as root (it installs Debian packages)" >&2
+  exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update
+apt-get install -y --no-install-recommends \
+  ganeti ganeti-3.0 ganeti-os-noop ganeti-instance-debootstrap debootstrap \
+  zstd e2fsprogs util-linux mount python3

@@ -1,0 +1,28 @@
+/**
+ * Ganeti's GenerateTable for the no-separator and separator cases: columns left-aligned and padded to
+ * the widest cell (header included); the header row is padded in every column, data rows leave the last
+ * column unpadded, exactly like gnt-* list commands.
+ */
+export function formatTable(
+  headers: string[] | null,
+  rows: string[][],
+  opts: { separator?: string | undefined } = {},
+): string[] {
+  const sep = opts.separator;
+  if (sep !== undefined) {
+    const lines = headers ? [headers.join(sep)] : [];
+    return lines.concat(rows.map((r) => r.join(sep)));
+  }
+  const ncol = headers?.length ?? rows[0]?.length ?? 0;
+  const widths = new Array<number>(ncol).fill(0);
+  for (const row of rows) row.forEach((v, i) => (widths[i] = Math.max(widths[i]!, v.length)));
+  const lines: string[] = [];
+  if (headers) {
+    headers.forEach((h, i) => (widths[i] = Math.max(widths[i]!, h.length)));
+    lines.push(headers.map((h, i) => h.padEnd(widths[i]!)).join(" "));
+  }
+  for (const row of rows) {
+    lines.push(row.map((v, i) => (i === ncol - 1 ? v : v.padEnd(widths[i]!))).join(" "));
+  }
+  return lines;
+}

@@ -1,0 +1,1 @@
+export { attachLoop, detachLoop, withLoop } from "./loop.js";

@@ -1,0 +1,48 @@
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { GuestosError } from "../errors.js";
+
+const run = promisify(execFile);
+
+/** Attach `file` to a free loop device (optionally a byte range of it); returns the device path. */
+export async function attachLoop(
+  file: string,
+  opts: { offset?: number; sizeLimit?: number; readOnly?: boolean } = {},
+): Promise<string> {
+  const args = ["--show", "-f"];
+  if (opts.offset !== undefined) args.push("-o", String(opts.offset));
+  if (opts.sizeLimit !== undefined) args.push("--sizelimit", String(opts.sizeLimit));
+  if (opts.readOnly) args.push("-r");
+  try {
+    const { stdout } = await run("losetup", [...args, file]);
+    return stdout.trim();
+  } catch (err) {
+    throw new GuestosError("LOOP_ATTACH", `Cannot attach "${file}" to a loop device: ${stderrOf(err)}`, { cause: err });
+  }
+}
+
+/** Detach a loop device; a device that is already gone is not an error. */
+export async function detachLoop(device: string): Promise<void> {
+  try {
+    await run("losetup", ["-d", device]);
+  } catch (err) {
+    const text = stderrOf(err);
+    if (/No such device or address|No such file/.test(text)) return;
+    throw new GuestosError("LOOP_DETACH", `Cannot detach loop device "${device}": ${text}`, { cause: err });
+  }
+}
+
+/** Run `fn` with `file` attached to a loop device, detaching it afterwards whatever happens. */
+export async function withLoop<T>(file: string, fn: (device: string) => Promise<T>): Promise<T> {
+  const device = await attachLoop(file);
+  try {
+    return await fn(device);
+  } finally {
+    await detachLoop(device);
+  }
+}
+
+function stderrOf(err: unknown): string {
+  const e = err as { stderr?: string; message?: string };
+  return (e.stderr || e.message || String(err)).trim();
+}

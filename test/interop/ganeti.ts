@@ -1,0 +1,339 @@
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { TestContext } from "node:test";
+import type { DiskSpec, InstanceSpec } from "../../src/env/spec.js";
+
+/**
+ * Debian's Ganeti 3.0 as a test oracle (spec/ganeti-as-test-oracle.md): one Python process per batch of
+ * questions, answered by Ganeti's own backend functions (oracle/oracle.py).
+ */
+
+/** Debian's interpreter: the only one that sees Ganeti's python3-* dependencies. */
+export const GANETI_PYTHON = "/usr/bin/python3";
+/** Ganeti's Python package as installed by Debian's ganeti-3.0. */
+export const GANETI_PACKAGE = "/usr/share/ganeti/default/ganeti";
+/** Debian's OS search path. */
+export const DEBIAN_OS_SEARCH_PATH = [
+  "/srv/ganeti/os",
+  "/usr/local/lib/ganeti/os",
+  "/usr/lib/ganeti/os",
+  "/usr/share/ganeti/os",
+];
+/** How to get the oracle on a Debian machine. */
+export const GANETI_INSTALL_COMMAND =
+  "apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends " +
+  "ganeti ganeti-3.0 ganeti-os-noop ganeti-instance-debootstrap";
+
+const ORACLE_SCRIPT = join(dirname(fileURLToPath(import.meta.url)), "oracle", "oracle.py");
+
+/** Why the oracle cannot run here, or null when it can. */
+export function ganetiMissingReason(): string | null {
+  if (!existsSync(GANETI_PYTHON)) {
+    return `${GANETI_PYTHON} is missing (Debian package python3); install with: ${GANETI_INSTALL_COMMAND}`;
+  }
+  if (!existsSync(GANETI_PACKAGE)) {
+    return `${GANETI_PACKAGE} is missing (Debian package ganeti-3.0); install with: ${GANETI_INSTALL_COMMAND}`;
+  }
+  return null;
+}
+
+/** True when Debian's Ganeti 3.0 and its interpreter are installed. */
+export function ganetiAvailable(): boolean {
+  return ganetiMissingReason() === null;
+}
+
+/**
+ * Call first in every interop test: returns true when Ganeti is there. Without it the test is skipped with
+ * the reason, except on CI (CI=true), where a silently skipped oracle would hide regressions: it throws.
+ */
+export function requireGaneti(t: TestContext): boolean {
+  const reason = ganetiMissingReason();
+  if (reason === null) return true;
+  if (process.env.CI === "true") throw new Error(`Ganeti oracle unavailable on CI: ${reason}`);
+  t.skip(`Ganeti oracle unavailable: ${reason}`);
+  return false;
+}
+
+/** One OS as DiagnoseOS reports it (its full tuple). `parameters` are Ganeti's raw `split(None, 1)` lists. */
+export interface OracleDiagnoseEntry {
+  name: string;
+  path: string;
+  valid: boolean;
+  diagnose: string;
+  variants: string[];
+  parameters: string[][];
+  api_versions: number[];
+  trusted: boolean;
+}
+
+/** A valid OS as _TryOSFromDisk returns it. */
+export interface OracleOs {
+  name: string;
+  path: string;
+  api_versions: number[];
+  variants: string[];
+  parameters: string[][];
+  trusted: boolean;
+  scripts: Record<"create" | "create_untrusted" | "export" | "import" | "rename" | "verify", string | null>;
+}
+
+/** A NIC's network as the master attaches it (objects.Network.ToDict subset). */
+export interface OracleNetinfo {
+  name: string;
+  uuid: string;
+  network: string | null;
+  gateway: string | null;
+  network6: string | null;
+  gateway6: string | null;
+  mac_prefix: string | null;
+  tags: string[];
+}
+
+/** A disk in the oracle's instance JSON. `logical_id[1]` is the stub device's dev_path. */
+export interface OracleDisk {
+  dev_type: string;
+  logical_id: [string, string | null];
+  path: string | null;
+  uri: string | null;
+  access: "kernelspace" | "userspace";
+  mode: "rw" | "ro";
+  size: number;
+  name: string | null;
+  uuid: string;
+}
+
+/** A NIC in the oracle's instance JSON. */
+export interface OracleNic {
+  mac: string;
+  ip: string | null;
+  mode: string;
+  link: string;
+  uuid: string;
+  name: string | null;
+  netinfo?: OracleNetinfo;
+}
+
+/** The oracle's instance JSON (test/interop/oracle/env_oracle.py). */
+export interface OracleInstance {
+  name: string;
+  os: string;
+  hypervisor: string;
+  uuid: string;
+  ctime: number;
+  mtime: number;
+  primary_node: string;
+  secondary_nodes: string[];
+  hvparams: Record<string, unknown>;
+  beparams: Record<string, unknown>;
+  osparams: Record<string, string>;
+  osparams_private: Record<string, string>;
+  osparams_secret: Record<string, string>;
+  disks: OracleDisk[];
+  nics: OracleNic[];
+  debug: number;
+  old_name?: string;
+  os_search_path: string[];
+  fill_cluster_defaults: false;
+  stub_devices: true;
+  operations?: ("create" | "reinstall" | "rename" | "import" | "export")[];
+}
+
+/** What RunCmd would have been called with for create, reinstall or rename. */
+export interface OracleScriptCall {
+  script: string;
+  argv: string[];
+  cwd: string;
+  reset_env: boolean;
+  log_file: string;
+  env: Record<string, string>;
+}
+
+/** The import or export env of one disk. */
+export interface OracleIeCall {
+  index: number;
+  env: Record<string, string>;
+  cmd_prefix: string | null;
+  cmd_suffix: string | null;
+  expected_size: string;
+}
+
+/** An exception Ganeti raised for one operation. */
+export interface OracleError {
+  error: string;
+}
+
+export type OracleRequest =
+  | { kind: "diagnose"; search_path: string[] }
+  | { kind: "try_os"; name: string; base_dir: string | null; search_path?: string[] }
+  | {
+      kind: "validate";
+      name: string;
+      search_path: string[];
+      osparams: Record<string, string>;
+      force_variant?: boolean;
+    }
+  | { kind: "env"; instance: OracleInstance };
+
+interface AnswerBase {
+  ganeti_version: string;
+  patches: { id: string; what: string }[];
+}
+export interface DiagnoseAnswer extends AnswerBase {
+  kind: "diagnose";
+  oses: OracleDiagnoseEntry[];
+}
+export type TryOsAnswer = AnswerBase & { kind: "try_os" } & (
+    { ok: true; os: OracleOs } | { ok: false; message: string }
+  );
+export type ValidateAnswer = AnswerBase & { kind: "validate" } & (
+    { ok: true } | { ok: false; exception: string; message: string }
+  );
+export interface EnvAnswer extends AnswerBase {
+  kind: "env";
+  os: Record<string, unknown>;
+  operations: {
+    create?: OracleScriptCall | OracleError;
+    reinstall?: OracleScriptCall | OracleError;
+    rename?: OracleScriptCall | OracleError;
+    import?: (OracleIeCall | (OracleError & { index: number }))[] | OracleError;
+    export?: (OracleIeCall | (OracleError & { index: number }))[] | OracleError;
+  };
+}
+
+/** The answer type of one request type. */
+export type AnswerFor<R extends OracleRequest> = R extends { kind: "diagnose" }
+  ? DiagnoseAnswer
+  : R extends { kind: "try_os" }
+    ? TryOsAnswer
+    : R extends { kind: "validate" }
+      ? ValidateAnswer
+      : EnvAnswer;
+
+/** Ask Ganeti a batch of questions in one Python process; answers come back in request order. */
+export async function askOracle<const R extends readonly OracleRequest[]>(
+  requests: R,
+): Promise<{ -readonly [K in keyof R]: AnswerFor<R[K]> }> {
+  const stdout = await runPython(JSON.stringify(requests));
+  const answers = JSON.parse(stdout) as (AnswerBase & { kind: string; error?: string })[];
+  if (!Array.isArray(answers) || answers.length !== requests.length) {
+    throw new Error(`Ganeti oracle gave ${String(answers.length)} answers to ${requests.length} requests`);
+  }
+  answers.forEach((a, i) => {
+    if (a.error !== undefined)
+      throw new Error(`Ganeti oracle failed on request ${i} (${a.kind}): ${a.error}`);
+  });
+  return answers as unknown as { -readonly [K in keyof R]: AnswerFor<R[K]> };
+}
+
+function runPython(input: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(GANETI_PYTHON, [ORACLE_SCRIPT], {
+      env: {
+        PATH: "/usr/sbin:/usr/bin:/sbin:/bin",
+        PYTHONHASHSEED: "0",
+        PYTHONDONTWRITEBYTECODE: "1",
+        LC_ALL: "C.UTF-8",
+        ...(process.env.ORACLE_VERBOSE === undefined ? {} : { ORACLE_VERBOSE: process.env.ORACLE_VERBOSE }),
+      },
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on("data", (b: Buffer) => out.push(b));
+    child.stderr.on("data", (b: Buffer) => err.push(b));
+    child.on("error", reject);
+    child.on("close", (code, signal) => {
+      if (code === 0) return resolve(Buffer.concat(out).toString("utf8"));
+      const why = signal === null ? `exit code ${String(code)}` : `signal ${signal}`;
+      reject(new Error(`Ganeti oracle failed (${why}): ${Buffer.concat(err).toString("utf8")}`));
+    });
+    child.stdin.end(input);
+  });
+}
+
+// Ganeti's logical_id for a non-file disk: [<driver, VG or provider>, <path>]. Only logical_id[1] matters
+// to the stub device; the first element follows Ganeti's shape for readability.
+const LOGICAL_ID_HEAD: Record<DiskSpec["template"], string> = {
+  file: "loop",
+  sharedfile: "loop",
+  gluster: "loop",
+  plain: "xenvg",
+  drbd: "stub-drbd",
+  blockdev: "manual",
+  rbd: "rbd",
+  ext: "stub-provider",
+};
+const FILE_BASED = new Set<DiskSpec["template"]>(["file", "sharedfile", "gluster"]);
+
+function toOracleDisk(d: DiskSpec): OracleDisk {
+  const head = FILE_BASED.has(d.template) ? d.fileDriver : LOGICAL_ID_HEAD[d.template];
+  return {
+    // Our template names are Ganeti's DT_* strings (constants.DT_FILE = "file", DT_DRBD8 = "drbd", ...).
+    dev_type: d.template,
+    logical_id: [head, d.path],
+    path: d.path,
+    uri: d.uri,
+    // constants.DISK_KERNELSPACE = "kernelspace", DISK_USERSPACE = "userspace"
+    access: d.access === "kernel" ? "kernelspace" : "userspace",
+    mode: d.mode,
+    size: d.size,
+    name: d.name,
+    uuid: d.uuid,
+  };
+}
+
+/** Our resolved instance spec as the oracle's instance JSON (no cluster defaults, stub devices). */
+export function toOracleInstance(
+  spec: InstanceSpec,
+  searchPath: string[],
+  opts: { oldName?: string; operations?: OracleInstance["operations"] } = {},
+): OracleInstance {
+  const inst: OracleInstance = {
+    name: spec.name,
+    os: spec.os,
+    hypervisor: spec.hypervisor,
+    uuid: spec.uuid,
+    ctime: spec.ctime,
+    mtime: spec.mtime,
+    primary_node: spec.primaryNode,
+    secondary_nodes: [...spec.secondaryNodes],
+    hvparams: { ...spec.hvparams },
+    beparams: { ...spec.beparams },
+    osparams: { ...spec.osparams },
+    osparams_private: { ...spec.osparamsPrivate },
+    osparams_secret: { ...spec.osparamsSecret },
+    disks: spec.disks.map(toOracleDisk),
+    nics: spec.nics.map((n) => {
+      const nic: OracleNic = {
+        mac: n.mac,
+        ip: n.ip,
+        mode: n.mode,
+        link: n.link,
+        uuid: n.uuid,
+        name: n.name,
+      };
+      if (n.network !== null) {
+        nic.netinfo = {
+          name: n.network.name,
+          uuid: n.network.uuid,
+          network: n.network.subnet,
+          gateway: n.network.gateway,
+          network6: n.network.subnet6,
+          gateway6: n.network.gateway6,
+          mac_prefix: n.network.macPrefix,
+          tags: [...n.network.tags],
+        };
+      }
+      return nic;
+    }),
+    debug: spec.debugLevel,
+    os_search_path: [...searchPath],
+    fill_cluster_defaults: false,
+    stub_devices: true,
+  };
+  if (opts.oldName !== undefined) inst.old_name = opts.oldName;
+  if (opts.operations !== undefined) inst.operations = [...opts.operations];
+  return inst;
+}
