@@ -40,7 +40,11 @@ export async function benchCatalog(): Promise<void> {
           `ratio ${ratio(theirs, ours)} (${((ours / entries) * 1e6).toFixed(1)} us/entry)`,
       );
       if (valid === 1000) {
-        const oursP = timeProcess(7, [process.execPath, CLI, "os", "diagnose", "--json", "--search-path", dir], [1]);
+        const oursP = timeProcess(
+          7,
+          [process.execPath, CLI, "os", "diagnose", "--json", "--search-path", dir],
+          [1],
+        );
         const theirsP = timeProcess(7, [PY, GANETI_SCRIPT, "once", dir]);
         console.log(
           `  whole-process ${entries} entries: guestos ${(oursP * 1000).toFixed(0)} ms, Ganeti ${(theirsP * 1000).toFixed(0)} ms, ` +

@@ -22,12 +22,28 @@ export async function benchOsRun(): Promise<void> {
       await chmod(join(osdir, s), 0o755);
     }
     const spec = join(root, "instance.json");
-    await writeFile(spec, JSON.stringify({ name: "bench1.example.com", os: "trivial", disks: [{ path: join(root, "disk0"), size: 16 }] }));
+    await writeFile(
+      spec,
+      JSON.stringify({
+        name: "bench1.example.com",
+        os: "trivial",
+        disks: [{ path: join(root, "disk0"), size: 16 }],
+      }),
+    );
     const repeats = 15;
     const bare = timeProcess(repeats, [join(osdir, "create")]);
     const ours = timeProcess(repeats, [
-      process.execPath, CLI, "os", "run", "create", "--instance", spec,
-      "--search-path", join(root, "os"), "--log-dir", join(root, "log"),
+      process.execPath,
+      CLI,
+      "os",
+      "run",
+      "create",
+      "--instance",
+      spec,
+      "--search-path",
+      join(root, "os"),
+      "--log-dir",
+      join(root, "log"),
     ]);
     const node = timeProcess(repeats, [process.execPath, "-e", ""]);
     console.log("os run: whole-process `guestos os run create` vs spawning the same script directly");

@@ -81,7 +81,11 @@ export async function demo(opts: { keep?: boolean | undefined }): Promise<Comman
       ["hello+default", { colour: "blue" }],
       ["hello+default", { greeting: "hi; reboot" }],
     ] as const) {
-      say(`$ guestos os validate ${name} -O ${Object.entries(params).map(([k, v]) => `${k}=${v}`).join(",")}`);
+      say(
+        `$ guestos os validate ${name} -O ${Object.entries(params)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(",")}`,
+      );
       try {
         await validateOs(name, { searchPath: [searchDir], osparams: params });
         say("  accepted");
@@ -109,7 +113,8 @@ export async function demo(opts: { keep?: boolean | undefined }): Promise<Comman
       say(`\n$ ${title}`);
       const res = await runPlanned(plan, io);
       say(`  exit code ${res.exitCode}; log ${res.logFile}`);
-      if (res.logFile) for (const l of (await readFile(res.logFile, "utf8")).trimEnd().split("\n")) say(`  | ${l}`);
+      if (res.logFile)
+        for (const l of (await readFile(res.logFile, "utf8")).trimEnd().split("\n")) say(`  | ${l}`);
       return res;
     };
     const create = planScript("create", os, spec, { logDir });
@@ -120,22 +125,37 @@ export async function demo(opts: { keep?: boolean | undefined }): Promise<Comman
     await run("guestos os run create --reinstall", planScript("reinstall", os, spec, { logDir }));
 
     const renamed = parseInstanceSpec({ ...doc, name: "web2.example.com", uuid: spec.uuid });
-    await run("guestos os run rename --old-name web1.example.com", planScript("rename", os, renamed, { logDir, oldName: "web1.example.com" }));
+    await run(
+      "guestos os run rename --old-name web1.example.com",
+      planScript("rename", os, renamed, { logDir, oldName: "web1.example.com" }),
+    );
     say(`  disk 0 now starts with: ${await banner(disks[0]!)}`);
 
     const dump = join(root, "disk0.dump");
     const sink = createWriteStream(dump);
     await once(sink, "open");
-    const exp = await run("guestos os run export --disk 0 > disk0.dump", planScript("export", os, renamed, { logDir, disk: 0 }), {
-      stdout: sink,
-    });
+    const exp = await run(
+      "guestos os run export --disk 0 > disk0.dump",
+      planScript("export", os, renamed, { logDir, disk: 0 }),
+      {
+        stdout: sink,
+      },
+    );
     sink.end();
     await once(sink, "close");
     say(`  the script reported ${exp.expSize} bytes on EXP_SIZE_FD`);
-    const target = parseInstanceSpec({ ...doc, name: "web3.example.com", disks: [{ path: disks[1], size: 64 }] });
-    await run("guestos os run import --disk 0 < disk0.dump", planScript("import", os, target, { logDir, disk: 0 }), {
-      stdin: createReadStream(dump),
+    const target = parseInstanceSpec({
+      ...doc,
+      name: "web3.example.com",
+      disks: [{ path: disks[1], size: 64 }],
     });
+    await run(
+      "guestos os run import --disk 0 < disk0.dump",
+      planScript("import", os, target, { logDir, disk: 0 }),
+      {
+        stdin: createReadStream(dump),
+      },
+    );
     say(`  disk 1 now starts with: ${await banner(disks[1]!)}`);
     say(opts.keep ? `\nKept ${root}` : "\nDone; the demo directory was removed (use --keep to look at it).");
   } finally {

@@ -25,7 +25,10 @@ export function buildProgram(): Command {
 
   const os = program.command("os").description("OS definitions on the search path");
   const searchPath = () =>
-    new Option("--search-path <dirs>", "colon-separated OS search path (default: GUESTOS_OS_SEARCH_PATH or Debian's)");
+    new Option(
+      "--search-path <dirs>",
+      "colon-separated OS search path (default: GUESTOS_OS_SEARCH_PATH or Debian's)",
+    );
 
   os.command("list")
     .description("list valid OS names (name+variant), as gnt-os list")
@@ -61,7 +64,13 @@ export function buildProgram(): Command {
   os.command("run")
     .description("run one OS script for an instance spec exactly as a Ganeti node would")
     .addArgument(
-      new Argument("<script>", "the script to run").choices(["create", "rename", "import", "export", "verify"] as const),
+      new Argument("<script>", "the script to run").choices([
+        "create",
+        "rename",
+        "import",
+        "export",
+        "verify",
+      ] as const),
     )
     .requiredOption("--instance <file>", "instance spec JSON (docs/instance-spec.md)")
     .option("--disk <n>", "disk index for import and export", intArg("--disk"))
@@ -70,7 +79,11 @@ export function buildProgram(): Command {
     .option("--dry-run", "print what would run, with the full environment, and run nothing")
     .option("--log-dir <dir>", "where the script log goes (default: <home>/log/os)")
     .option("--home <dir>", "guestos home (default: GUESTOS_HOME, /var/lib/guestos for root)")
-    .option("--timeout <seconds>", "kill the script's process group after this many seconds", intArg("--timeout"))
+    .option(
+      "--timeout <seconds>",
+      "kill the script's process group after this many seconds",
+      intArg("--timeout"),
+    )
     .addOption(searchPath())
     .option("--json", "print JSON")
     .action((script, o) => act(o.json, async () => (await import("./osrun.js")).osRun(script, o)));

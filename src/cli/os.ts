@@ -17,7 +17,12 @@ const catalog = (opts: OsCommonOptions) => diagnose(searchPathFrom({ flag: opts.
 export async function osList(opts: OsCommonOptions & { headers?: boolean }): Promise<CommandResult> {
   const names = listNames(await catalog(opts));
   if (opts.json) return { json: names };
-  return { lines: formatTable(opts.headers === false ? null : ["Name"], names.map((n) => [n])) };
+  return {
+    lines: formatTable(
+      opts.headers === false ? null : ["Name"],
+      names.map((n) => [n]),
+    ),
+  };
 }
 
 /** `guestos os diagnose`: every OS with its status; exit 1 when any is invalid. */

@@ -21,7 +21,8 @@ interface OsSummary {
 
 function summarize(entry: CatalogEntry): OsSummary {
   const f = entry.first;
-  if (!f.valid) return { name: entry.name, valid: false, variants: [], parameters: [], apiVersions: [], trusted: true };
+  if (!f.valid)
+    return { name: entry.name, valid: false, variants: [], parameters: [], apiVersions: [], trusted: true };
   const params = new Map<string, OsParameter>();
   for (const p of f.os.parameters) params.set(`${p.name}\0${p.description}`, p);
   return {

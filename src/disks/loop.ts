@@ -17,7 +17,9 @@ export async function attachLoop(
     const { stdout } = await run("losetup", [...args, file]);
     return stdout.trim();
   } catch (err) {
-    throw new GuestosError("LOOP_ATTACH", `Cannot attach "${file}" to a loop device: ${stderrOf(err)}`, { cause: err });
+    throw new GuestosError("LOOP_ATTACH", `Cannot attach "${file}" to a loop device: ${stderrOf(err)}`, {
+      cause: err,
+    });
   }
 }
 

@@ -8,6 +8,7 @@ import {
   runScript,
   scriptFailureMessage,
   tailLog,
+  verifyFailureMessage,
   type RunOptions,
   type RunResult,
 } from "../run/index.js";
@@ -32,7 +33,13 @@ export interface ScriptOptions {
   now?: Date;
 }
 
-const LOG_KIND = { create: "add", reinstall: "add", rename: "rename", import: "import", export: "export" } as const;
+const LOG_KIND = {
+  create: "add",
+  reinstall: "add",
+  rename: "rename",
+  import: "import",
+  export: "export",
+} as const;
 
 function scriptPath(os: OsDefinition, kind: ScriptKind): string {
   const key = kind === "reinstall" ? "create" : kind;
@@ -46,7 +53,12 @@ function scriptPath(os: OsDefinition, kind: ScriptKind): string {
 }
 
 /** Work out the script, argv, cwd, environment and log file of one run, as the Ganeti node would. */
-export function planScript(kind: ScriptKind, os: OsDefinition, spec: InstanceSpec, opts: ScriptOptions): ScriptPlan {
+export function planScript(
+  kind: ScriptKind,
+  os: OsDefinition,
+  spec: InstanceSpec,
+  opts: ScriptOptions,
+): ScriptPlan {
   if (kind === "rename" && !opts.oldName) {
     throw new GuestosError("BAD_OPTION", `Cannot run rename for "${spec.name}": the old name is required`);
   }
@@ -58,12 +70,24 @@ export function planScript(kind: ScriptKind, os: OsDefinition, spec: InstanceSpe
   const logFile =
     kind === "verify"
       ? null
-      : instanceLogName(LOG_KIND[kind], spec.os, kind === "rename" ? `${opts.oldName}-${spec.name}` : spec.name, {
-          dir: opts.logDir,
-          ...(perDisk ? { component: `disk${disk}` } : {}),
-          ...(opts.now ? { now: opts.now } : {}),
-        });
-  return { kind, script, argv: kind === "verify" ? [script, "parameters"] : [script], cwd: os.path, env, logFile };
+      : instanceLogName(
+          LOG_KIND[kind],
+          spec.os,
+          kind === "rename" ? `${opts.oldName}-${spec.name}` : spec.name,
+          {
+            dir: opts.logDir,
+            ...(perDisk ? { component: `disk${disk}` } : {}),
+            ...(opts.now ? { now: opts.now } : {}),
+          },
+        );
+  return {
+    kind,
+    script,
+    argv: kind === "verify" ? [script, "parameters"] : [script],
+    cwd: os.path,
+    env,
+    logFile,
+  };
 }
 
 /** Streams and limits for one run; import reads `stdin`, export writes `stdout`. */
@@ -100,7 +124,7 @@ export async function runPlanned(plan: ScriptPlan, io: ScriptIo = {}): Promise<S
   const logFile = res.logFile ?? plan.logFile;
   if (!res.failed) return { ...res, logFile };
   if (plan.kind === "verify") {
-    throw new GuestosError("OS_VERIFY_FAILED", `OS validation script failed (${res.failReason}), output: ${res.output}`);
+    throw new GuestosError("OS_VERIFY_FAILED", verifyFailureMessage(res.failReason ?? "", res.output));
   }
   const tail = logFile ? await tailLog(logFile) : [];
   const label = plan.kind === "reinstall" ? "create" : plan.kind;

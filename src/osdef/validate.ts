@@ -36,7 +36,7 @@ export async function validateOs(
   if (os.declaredMax < 20) return os;
   checkParameters(os, Object.keys(opts.osparams));
   // Loaded on first use: listing OSes must not pay for the environment (zod) and runner modules.
-  const [{ coreEnv }, { runScript }] = await Promise.all([
+  const [{ coreEnv }, { runScript, verifyFailureMessage }] = await Promise.all([
     import("../env/index.js"),
     import("../run/index.js"),
   ]);
@@ -49,10 +49,7 @@ export async function validateOs(
     ...(opts.timeoutMs === undefined ? {} : { timeoutMs: opts.timeoutMs }),
   });
   if (result.failed) {
-    throw new GuestosError(
-      "OS_VERIFY_FAILED",
-      `OS validation script failed (${result.failReason ?? ""}), output: ${result.output}`,
-    );
+    throw new GuestosError("OS_VERIFY_FAILED", verifyFailureMessage(result.failReason ?? "", result.output));
   }
   return os;
 }

@@ -128,3 +128,11 @@ export function execFailureMessage(argv: readonly string[], code: string, filena
   const oserr = pyOsErrorText(code, filename);
   return code === "ENOENT" ? `Can't execute '${shellQuoteArgs(argv)}': not found (${oserr})` : oserr;
 }
+
+/**
+ * Ganeti's message for a failed `verify`. RunCmd reads the output in text mode, so line endings arrive as
+ * Python's universal newlines: "\r\n" and "\r" become "\n".
+ */
+export function verifyFailureMessage(reason: string, output: string): string {
+  return `OS validation script failed (${reason}), output: ${output.replace(/\r\n?/g, "\n")}`;
+}

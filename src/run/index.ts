@@ -11,6 +11,6 @@ export { instanceLogName, timestampForFilename, type LogKind } from "./logname.j
 export { openLogFile } from "./logfile.js";
 export { tailLog } from "./tail.js";
 export { safeEncode } from "./safeencode.js";
-export { scriptFailureMessage } from "./failure.js";
+export { scriptFailureMessage, verifyFailureMessage } from "./failure.js";
 export { closeInheritedFds } from "./fds.js";
 export { makePipes, type PipePair, type PipeDirection } from "./fifo.js";

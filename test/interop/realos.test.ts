@@ -127,7 +127,7 @@ describe("Debian's real OS definitions through guestos os run", () => {
     assert.equal(rename.code, 0, rename.stderr);
     assert.match(
       rename.stdout,
-      /log: .*\/rename-noop-noop1\.example\.com-noop2\.example\.com-\d{4}-\d\d-\d\d_\d\d_\d\d\.log/,
+      /log: .*\/rename-noop-noop1\.example\.com-noop2\.example\.com-\d{4}-\d\d-\d\d_\d\d_\d\d_\d\d\.log/,
     );
   });
 
