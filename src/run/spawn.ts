@@ -115,6 +115,9 @@ export async function runScript(opts: RunOptions): Promise<RunResult> {
     let child: ChildProcess;
     // The umask is inherited at fork; Ganeti's daemonised noded runs with 077.
     const oldUmask = process.umask(0o077);
+    // Node copies NODE_V8_COVERAGE into every child's env, even an explicit one; the script must see only `env`.
+    const coverage = process.env.NODE_V8_COVERAGE;
+    delete process.env.NODE_V8_COVERAGE;
     try {
       child = spawn(argv0, opts.argv.slice(1), {
         cwd: opts.cwd,
@@ -128,6 +131,7 @@ export async function runScript(opts: RunOptions): Promise<RunResult> {
       throw execError(opts.argv, opts.cwd, errnoName(err), err);
     } finally {
       process.umask(oldUmask);
+      if (coverage !== undefined) process.env.NODE_V8_COVERAGE = coverage;
     }
     let spawnError: Error | undefined;
     const spawnFailed = new Promise<Error>((resolve) =>
