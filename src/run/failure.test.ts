@@ -1,3 +1,4 @@
+import { pyStrRepr } from "../env/pyrepr.js";
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import { describe, test } from "node:test";
@@ -9,7 +10,6 @@ import {
   failReason,
   pyFixed2,
   pyOsErrorText,
-  pyRepr,
   scriptFailureMessage,
   shellQuoteArgs,
 } from "./failure.js";
@@ -144,7 +144,7 @@ describe("exec failure texts", () => {
     );
   });
 
-  test("pyRepr matches Python's repr", { skip }, () => {
+  test("pyStrRepr (used for OSError file names) matches Python's repr", { skip }, () => {
     const chars = fc.constantFrom(
       "'",
       '"',
@@ -168,7 +168,7 @@ describe("exec failure texts", () => {
       { numRuns: 400, seed: 5 },
     );
     assert.deepEqual(
-      strings.map((s) => pyRepr(s)),
+      strings.map((s) => pyStrRepr(s)),
       python("repr(v)", strings),
     );
   });

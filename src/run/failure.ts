@@ -1,4 +1,5 @@
 import os from "node:os";
+import { pyStrRepr } from "../env/pyrepr.js";
 
 /*
  * The texts Ganeti's node produces around a script run: RunResult.fail_reason, the OSError strings of a
@@ -67,28 +68,6 @@ export function shellQuoteArgs(argv: readonly string[]): string {
   return argv.map((a) => (SHELL_UNQUOTED.test(a) ? a : `'${a.replaceAll("'", "'\\''")}'`)).join(" ");
 }
 
-// Python's str.isprintable(): everything but Cc, Cf, Cs, Co, Cn, Zl, Zp and the Zs other than " ".
-const NON_PRINTABLE = /[\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Cn}\p{Zl}\p{Zp}\p{Zs}]/u;
-
-/** Python's repr() of a str (the filename in an OSError message). */
-export function pyRepr(s: string): string {
-  const quote = s.includes("'") && !s.includes('"') ? '"' : "'";
-  let out = quote;
-  for (const ch of s) {
-    const cp = ch.codePointAt(0)!;
-    if (ch === quote || ch === "\\") out += `\\${ch}`;
-    else if (ch === "\t") out += "\\t";
-    else if (ch === "\n") out += "\\n";
-    else if (ch === "\r") out += "\\r";
-    else if (ch !== " " && NON_PRINTABLE.test(ch)) {
-      if (cp <= 0xff) out += `\\x${cp.toString(16).padStart(2, "0")}`;
-      else if (cp <= 0xffff) out += `\\u${cp.toString(16).padStart(4, "0")}`;
-      else out += `\\U${cp.toString(16).padStart(8, "0")}`;
-    } else out += ch;
-  }
-  return out + quote;
-}
-
 // glibc's strerror() for what execve and chdir can return.
 const STRERROR: Record<string, string> = {
   EPERM: "Operation not permitted",
@@ -116,8 +95,8 @@ export function pyOsErrorText(code: string, filename: string): string {
   const errno = (os.constants.errno as Record<string, number | undefined>)[code];
   const text = STRERROR[code] ?? code;
   return errno === undefined
-    ? `${text}: ${pyRepr(filename)}`
-    : `[Errno ${errno}] ${text}: ${pyRepr(filename)}`;
+    ? `${text}: ${pyStrRepr(filename)}`
+    : `[Errno ${errno}] ${text}: ${pyStrRepr(filename)}`;
 }
 
 /**
