@@ -113,8 +113,8 @@ export async function demo(opts: { keep?: boolean | undefined }): Promise<Comman
       say(`\n$ ${title}`);
       const res = await runPlanned(plan, io);
       say(`  exit code ${res.exitCode}; log ${res.logFile}`);
-      if (res.logFile)
-        for (const l of (await readFile(res.logFile, "utf8")).trimEnd().split("\n")) say(`  | ${l}`);
+      const log = res.logFile ? (await readFile(res.logFile, "utf8")).trimEnd() : "";
+      if (log !== "") for (const l of log.split("\n")) say(`  | ${l}`);
       return res;
     };
     const create = planScript("create", os, spec, { logDir });

@@ -13,7 +13,9 @@ export function unescapeAndSplit(text: string, sep = ","): string[] {
     }
     out.push(e1);
   }
-  return out.map((v) => v.replace(/\\([\s\S])/g, "$1"));
+  // Python's re.sub(r"\\(.)", r"\1", v): "." is one code point and never "\n", so a backslash before a
+  // newline stays.
+  return out.map((v) => v.replace(/\\([^\n])/gu, "$1"));
 }
 
 export type KeyValValue = string | boolean | null;
@@ -46,7 +48,8 @@ export function parseKeyVal(
     if (Object.hasOwn(result, key)) {
       throw new GuestosError("BAD_OPTION", `Duplicate key '${key}' in option ${option}`);
     }
-    result[key] = val;
+    // Not `result[key] = val`: for the key "__proto__" that sets the prototype and the parameter is lost.
+    Object.defineProperty(result, key, { value: val, enumerable: true, writable: true, configurable: true });
   }
   return result;
 }

@@ -1,20 +1,31 @@
 #!/usr/bin/env node
-import { Argument, Command, Option } from "@commander-js/extra-typings";
+import { Argument, Command, InvalidArgumentError, Option } from "@commander-js/extra-typings";
 import { emit, emitError, type CommandResult } from "./output.js";
 
 /** Run one command body, print its result or its error, and set the exit code. */
-async function act(json: boolean | undefined, body: () => Promise<CommandResult>): Promise<void> {
+async function act(
+  json: boolean | undefined,
+  body: () => Promise<CommandResult>,
+  opts: { jsonToStderr?: boolean } = {},
+): Promise<void> {
   try {
     process.exitCode = emit(await body());
   } catch (err) {
-    process.exitCode = emitError(err, { json: json ?? false });
+    process.exitCode = emitError(err, { json: json ?? false, jsonToStderr: opts.jsonToStderr ?? false });
   }
 }
 
-const intArg = (what: string) => (v: string) => {
-  if (!/^\d+$/.test(v)) throw new Error(`${what} must be a non-negative integer, got "${v}"`);
-  return Number(v);
-};
+// InvalidArgumentError, not Error: commander turns it into a usage error (exit 1) instead of a crash with a stack.
+const intArg =
+  (what: string, max = Number.MAX_SAFE_INTEGER) =>
+  (v: string): number => {
+    if (/^\d+$/.test(v) && Number(v) <= max) return Number(v);
+    const range = max === Number.MAX_SAFE_INTEGER ? "a non-negative integer" : `an integer from 0 to ${max}`;
+    throw new InvalidArgumentError(`${what} must be ${range}, got "${v}"`);
+  };
+
+// Node's timers hold at most 2^31-1 ms; a longer timeout would silently fire after 1 ms and kill the script.
+const MAX_TIMEOUT_S = Math.floor((2 ** 31 - 1) / 1000);
 
 /** Build the command tree; heavy modules load only inside the action that needs them. */
 export function buildProgram(): Command {
@@ -57,7 +68,7 @@ export function buildProgram(): Command {
     .addOption(searchPath())
     .option("-O, --os-parameters <params>", "OS parameters, key=value,...")
     .option("--force-variant", "do not check the variant")
-    .option("--timeout <seconds>", "kill verify after this many seconds", intArg("--timeout"))
+    .option("--timeout <seconds>", "kill verify after this many seconds", intArg("--timeout", MAX_TIMEOUT_S))
     .option("--json", "print JSON")
     .action((name, o) => act(o.json, async () => (await import("./os.js")).osValidate(name, o)));
 
@@ -82,11 +93,16 @@ export function buildProgram(): Command {
     .option(
       "--timeout <seconds>",
       "kill the script's process group after this many seconds",
-      intArg("--timeout"),
+      intArg("--timeout", MAX_TIMEOUT_S),
     )
     .addOption(searchPath())
     .option("--json", "print JSON")
-    .action((script, o) => act(o.json, async () => (await import("./osrun.js")).osRun(script, o)));
+    .action((script, o) =>
+      // export's stdout is the disk stream: a JSON error there would end up inside the dump.
+      act(o.json, async () => (await import("./osrun.js")).osRun(script, o), {
+        jsonToStderr: script === "export",
+      }),
+    );
 
   program
     .command("demo")

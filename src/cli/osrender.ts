@@ -94,10 +94,15 @@ const pyBool = (b: boolean): string => (b ? "True" : "False");
 
 /** gnt-os info: one block per OS (restricted to `names` when given); unknown names get `<name>: `. */
 export function renderInfo(entries: CatalogEntry[], names: string[], flags: OsFlags = NO_FLAGS): string[] {
-  const wanted = names.length > 0 ? new Set(names) : null;
+  // A list, not a set: like Ganeti's args.remove(), a name given twice matches once and is then unknown.
+  const wanted = names.length > 0 ? [...names] : null;
   const lines: string[] = [];
   for (const entry of entries) {
-    if (wanted && !wanted.delete(entry.name)) continue;
+    if (wanted) {
+      const at = wanted.indexOf(entry.name);
+      if (at < 0) continue;
+      wanted.splice(at, 1);
+    }
     const s = summarize(entry);
     lines.push(`${s.name}:`, `  - valid: ${pyBool(s.valid)}`);
     lines.push(`  - hidden: ${pyBool(flags.hidden.has(s.name))}`);
@@ -109,7 +114,7 @@ export function renderInfo(entries: CatalogEntry[], names: string[], flags: OsFl
     }
     lines.push(`  - trusted: ${pyBool(s.trusted)}`, "");
   }
-  for (const name of names) if (wanted?.has(name)) lines.push(`${name}: `, "");
+  for (const name of wanted ?? []) lines.push(`${name}: `, "");
   return lines;
 }
 

@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { GuestosError } from "../errors.js";
-import { parseInstanceSpec, type ScriptKind } from "../env/index.js";
+import { parseInstanceSpec, type InstanceSpec, type ScriptKind } from "../env/index.js";
 import { osLogDir, resolveHome } from "../node/home.js";
 import { findOs, searchPathFrom } from "../osdef/index.js";
 import { planScript, runPlanned, type ScriptPlan } from "../ops/runscript.js";
@@ -32,9 +32,23 @@ async function readSpec(file: string): Promise<unknown> {
   }
 }
 
+const SPEC_PREFIX = "Cannot read instance spec: ";
+
+/** parseInstanceSpec, with the file named in the message as readSpec's errors name it. */
+function parseSpecFile(file: string, doc: unknown): InstanceSpec {
+  try {
+    return parseInstanceSpec(doc);
+  } catch (err) {
+    if (!(err instanceof GuestosError) || err.code !== "SPEC_INVALID" || !err.message.startsWith(SPEC_PREFIX))
+      throw err;
+    const message = `Cannot read instance spec "${file}": ${err.message.slice(SPEC_PREFIX.length)}`;
+    throw new GuestosError("SPEC_INVALID", message, { ...(err.hint ? { hint: err.hint } : {}), cause: err });
+  }
+}
+
 /** `guestos os run SCRIPT --instance FILE`: runs one OS script exactly as a Ganeti node would. */
 export async function osRun(script: Runnable, opts: OsRunOptions): Promise<CommandResult> {
-  const spec = parseInstanceSpec(await readSpec(opts.instance));
+  const spec = parseSpecFile(opts.instance, await readSpec(opts.instance));
   const os = await findOs(spec.os, searchPathFrom({ flag: opts.searchPath }));
   const kind: ScriptKind = script === "create" && opts.reinstall ? "reinstall" : script;
   const plan = planScript(kind, os, spec, {
@@ -89,6 +103,6 @@ function summaryText(s: {
   const lines = [`${s.script}: success (exit code ${s.exitCode})`];
   if (s.logFile) lines.push(`log: ${s.logFile}`);
   if (s.size !== undefined && s.size !== null) lines.push(`size reported on EXP_SIZE_FD: ${s.size} bytes`);
-  if (s.output) lines.push(`output: ${s.output}`);
+  if (s.output) lines.push(`output: ${s.output.replace(/\n$/, "")}`);
   return lines;
 }

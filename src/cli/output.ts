@@ -14,8 +14,11 @@ export function emit(result: CommandResult): number {
   return result.exitCode ?? 0;
 }
 
-/** Render an error for people (stderr) or for tools (`--json`: a JSON object on stdout); returns exit code 1. */
-export function emitError(err: unknown, opts: { json?: boolean } = {}): number {
+/**
+ * Render an error for people (stderr) or for tools (`--json`: a JSON object on stdout, or on stderr with
+ * `jsonToStderr` when stdout carries data, as for export); returns exit code 1.
+ */
+export function emitError(err: unknown, opts: { json?: boolean; jsonToStderr?: boolean } = {}): number {
   const ge =
     err instanceof GuestosError
       ? err
@@ -23,7 +26,9 @@ export function emitError(err: unknown, opts: { json?: boolean } = {}): number {
   if (opts.json) {
     const body: Record<string, string> = { code: ge.code, message: ge.message };
     if (ge.hint) body.hint = ge.hint;
-    process.stdout.write(JSON.stringify({ error: body }, null, 2) + "\n");
+    (opts.jsonToStderr ? process.stderr : process.stdout).write(
+      JSON.stringify({ error: body }, null, 2) + "\n",
+    );
   } else {
     process.stderr.write(`Error: ${ge.message}\n`);
     if (ge.hint) process.stderr.write(`Hint: ${ge.hint}\n`);

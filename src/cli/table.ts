@@ -1,3 +1,9 @@
+/** Python's len() of a str: code points, where JS's .length counts UTF-16 units (2 for 😀). */
+const width = (s: string): number => [...s].length;
+
+/** Python's "%-*s": pad to `w` code points. */
+const pad = (s: string, w: number): string => s + " ".repeat(Math.max(0, w - width(s)));
+
 /**
  * Ganeti's GenerateTable for the no-separator and separator cases: columns left-aligned and padded to
  * the widest cell (header included); the header row is padded in every column, data rows leave the last
@@ -15,14 +21,14 @@ export function formatTable(
   }
   const ncol = headers?.length ?? rows[0]?.length ?? 0;
   const widths = new Array<number>(ncol).fill(0);
-  for (const row of rows) row.forEach((v, i) => (widths[i] = Math.max(widths[i]!, v.length)));
+  for (const row of rows) row.forEach((v, i) => (widths[i] = Math.max(widths[i]!, width(v))));
   const lines: string[] = [];
   if (headers) {
-    headers.forEach((h, i) => (widths[i] = Math.max(widths[i]!, h.length)));
-    lines.push(headers.map((h, i) => h.padEnd(widths[i]!)).join(" "));
+    headers.forEach((h, i) => (widths[i] = Math.max(widths[i]!, width(h))));
+    lines.push(headers.map((h, i) => pad(h, widths[i]!)).join(" "));
   }
   for (const row of rows) {
-    lines.push(row.map((v, i) => (i === ncol - 1 ? v : v.padEnd(widths[i]!))).join(" "));
+    lines.push(row.map((v, i) => (i === ncol - 1 ? v : pad(v, widths[i]!))).join(" "));
   }
   return lines;
 }
