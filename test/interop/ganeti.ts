@@ -3,6 +3,7 @@ import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { TestContext } from "node:test";
+import { requireDeps, type Dep } from "./deps.js";
 import type { DiskSpec, InstanceSpec } from "../../src/env/spec.js";
 
 /**
@@ -21,39 +22,24 @@ export const DEBIAN_OS_SEARCH_PATH = [
   "/usr/lib/ganeti/os",
   "/usr/share/ganeti/os",
 ];
-/** How to get the oracle on a Debian machine. */
-export const GANETI_INSTALL_COMMAND =
-  "apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends " +
-  "ganeti ganeti-3.0 ganeti-os-noop ganeti-instance-debootstrap";
-
 const ORACLE_SCRIPT = join(dirname(fileURLToPath(import.meta.url)), "oracle", "oracle.py");
 
-/** Why the oracle cannot run here, or null when it can. */
-export function ganetiMissingReason(): string | null {
-  if (!existsSync(GANETI_PYTHON)) {
-    return `${GANETI_PYTHON} is missing (Debian package python3); install with: ${GANETI_INSTALL_COMMAND}`;
-  }
-  if (!existsSync(GANETI_PACKAGE)) {
-    return `${GANETI_PACKAGE} is missing (Debian package ganeti-3.0); install with: ${GANETI_INSTALL_COMMAND}`;
-  }
-  return null;
-}
+const GANETI_DEPS: Dep[] = [
+  { path: GANETI_PYTHON, pkg: "python3" },
+  { path: GANETI_PACKAGE, pkg: "ganeti-3.0" },
+];
 
 /** True when Debian's Ganeti 3.0 and its interpreter are installed. */
 export function ganetiAvailable(): boolean {
-  return ganetiMissingReason() === null;
+  return GANETI_DEPS.every((d) => existsSync(d.path));
 }
 
 /**
- * Call first in every interop test: returns true when Ganeti is there. Without it the test is skipped with
- * the reason, except on CI (CI=true), where a silently skipped oracle would hide regressions: it throws.
+ * True when the Ganeti oracle can run. Otherwise the test is skipped with the reason, except on CI
+ * (CI=true), where a silently skipped oracle would hide regressions: it fails (see requireDeps).
  */
 export function requireGaneti(t: TestContext): boolean {
-  const reason = ganetiMissingReason();
-  if (reason === null) return true;
-  if (process.env.CI === "true") throw new Error(`Ganeti oracle unavailable on CI: ${reason}`);
-  t.skip(`Ganeti oracle unavailable: ${reason}`);
-  return false;
+  return requireDeps(t, GANETI_DEPS);
 }
 
 /** One OS as DiagnoseOS reports it (its full tuple). `parameters` are Ganeti's raw `split(None, 1)` lists. */
