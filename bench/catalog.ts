@@ -9,13 +9,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { diagnose } from "../src/osdef/index.js";
+import { CLI } from "../test/interop/cli.js";
 import { ratio, timeIt, timeProcess } from "./stats.js";
 import { buildBenchTree } from "./tree.js";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
 const PY = "/usr/bin/python3";
 const GANETI_SCRIPT = join(here, "ganeti_diagnose.py");
-const CLI = join(here, "..", "dist", "cli", "main.js");
 
 function ganetiInProcess(dir: string, repeats: number): number {
   const r = spawnSync(PY, [GANETI_SCRIPT, "inproc", dir, String(repeats)], { encoding: "utf8" });

@@ -5,10 +5,8 @@
 import { chmod, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { CLI } from "../test/interop/cli.js";
 import { timeProcess } from "./stats.js";
-
-const CLI = join(fileURLToPath(new URL(".", import.meta.url)), "..", "dist", "cli", "main.js");
 
 /** Run the `os run` overhead benchmark and print its figures. */
 export async function benchOsRun(): Promise<void> {

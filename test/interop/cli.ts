@@ -3,7 +3,7 @@ import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 
 /** The built CLI (npm test builds before testing). */
-export const CLI = join(fileURLToPath(new URL(".", import.meta.url)), "..", "..", "dist", "cli", "main.js");
+export const CLI = join(fileURLToPath(new URL(".", import.meta.url)), "..", "..", "dist", "bin", "main.js");
 
 /** Result of one CLI run. */
 export interface CliResult {
