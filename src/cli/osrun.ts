@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { GuestosError } from "../errors.js";
-import { parseInstanceSpec, type InstanceSpec, type ScriptKind } from "../env/index.js";
+import { parseInstanceSpec, type ScriptKind } from "../env/index.js";
 import { osLogDir, resolveHome } from "../node/home.js";
 import { findOs, searchPathFrom } from "../osdef/index.js";
 import { planScript, runPlanned, type ScriptPlan } from "../ops/runscript.js";
@@ -32,23 +32,9 @@ async function readSpec(file: string): Promise<unknown> {
   }
 }
 
-const SPEC_PREFIX = "Cannot read instance spec: ";
-
-/** parseInstanceSpec, with the file named in the message as readSpec's errors name it. */
-function parseSpecFile(file: string, doc: unknown): InstanceSpec {
-  try {
-    return parseInstanceSpec(doc);
-  } catch (err) {
-    if (!(err instanceof GuestosError) || err.code !== "SPEC_INVALID" || !err.message.startsWith(SPEC_PREFIX))
-      throw err;
-    const message = `Cannot read instance spec "${file}": ${err.message.slice(SPEC_PREFIX.length)}`;
-    throw new GuestosError("SPEC_INVALID", message, { ...(err.hint ? { hint: err.hint } : {}), cause: err });
-  }
-}
-
 /** `guestos os run SCRIPT --instance FILE`: runs one OS script exactly as a Ganeti node would. */
 export async function osRun(script: Runnable, opts: OsRunOptions): Promise<CommandResult> {
-  const spec = parseSpecFile(opts.instance, await readSpec(opts.instance));
+  const spec = parseInstanceSpec(await readSpec(opts.instance), { source: opts.instance });
   const os = await findOs(spec.os, searchPathFrom({ flag: opts.searchPath }));
   const kind: ScriptKind = script === "create" && opts.reinstall ? "reinstall" : script;
   const plan = planScript(kind, os, spec, {

@@ -88,8 +88,9 @@ export function describeIssue(issue: z.core.$ZodIssue, doc: unknown): Problem[] 
 }
 
 /** The SPEC_INVALID error: the first problem in the message, the others in the hint. */
-export function specError(problems: Problem[]): GuestosError {
+export function specError(problems: Problem[], source?: string): GuestosError {
   const [first, ...rest] = problems.map((p) => `${formatPath(p.path)}: ${p.what}`);
   const hint = rest.length > 0 ? `Also: ${rest.join("; ")}` : undefined;
-  return new GuestosError("SPEC_INVALID", `Cannot read instance spec: ${first}`, { hint });
+  const what = source === undefined ? "instance spec" : `instance spec "${source}"`;
+  return new GuestosError("SPEC_INVALID", `Cannot read ${what}: ${first}`, { hint });
 }

@@ -160,13 +160,17 @@ function checkSpec(spec: InstanceSpec): Problem[] {
  * Reads an instance spec document (parsed JSON): checks it, applies the defaults and generates missing
  * uuids, times and MACs. Throws GuestosError SPEC_INVALID naming the field (`disks[1].size: ...`).
  */
-export function parseInstanceSpec(doc: unknown): InstanceSpec {
+export function parseInstanceSpec(doc: unknown, opts: { source?: string } = {}): InstanceSpec {
   const proto = protoKeys(doc);
-  if (proto.length > 0) throw specError(proto);
+  if (proto.length > 0) throw specError(proto, opts.source);
   const parsed = instanceSpecInput.safeParse(doc);
-  if (!parsed.success) throw specError(parsed.error.issues.flatMap((issue) => describeIssue(issue, doc)));
+  if (!parsed.success)
+    throw specError(
+      parsed.error.issues.flatMap((issue) => describeIssue(issue, doc)),
+      opts.source,
+    );
   const spec = resolve(parsed.data);
   const problems = checkSpec(spec);
-  if (problems.length > 0) throw specError(problems);
+  if (problems.length > 0) throw specError(problems, opts.source);
   return spec;
 }
