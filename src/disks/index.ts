@@ -1,1 +1,1 @@
-export { attachLoop, detachLoop, withLoop } from "./loop.js";
+export { attachLoop, detachLoop, detachLoopsBackedBy, loopsBackedBy, withLoop } from "./loop.js";

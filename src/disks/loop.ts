@@ -48,3 +48,25 @@ function stderrOf(err: unknown): string {
   const e = err as { stderr?: string; message?: string };
   return (e.stderr || e.message || String(err)).trim();
 }
+
+/** The loop devices whose backing file is `file` (`losetup -j`); empty when there are none. */
+export async function loopsBackedBy(file: string): Promise<string[]> {
+  try {
+    const { stdout } = await run("losetup", ["-j", file, "-O", "NAME", "-n"]);
+    return stdout
+      .split("\n")
+      .map((l) => l.trim())
+      .filter(Boolean);
+  } catch (err) {
+    throw new GuestosError("LOOP_LIST", `Cannot list the loop devices of "${file}": ${stderrOf(err)}`, {
+      cause: err,
+    });
+  }
+}
+
+/** Detach every loop device backed by `file` (what a killed script left behind); returns the devices. */
+export async function detachLoopsBackedBy(file: string): Promise<string[]> {
+  const devices = await loopsBackedBy(file);
+  for (const device of devices) await detachLoop(device);
+  return devices;
+}
