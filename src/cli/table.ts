@@ -32,3 +32,39 @@ export function formatTable(
   }
   return lines;
 }
+
+/** One column of Ganeti's FormatTable: its title and whether its cells are right-aligned. */
+export interface TableColumn {
+  title: string;
+  alignRight: boolean;
+}
+
+/** Python's "%*s" (right-aligned) to `w` code points. */
+const padLeft = (s: string, w: number): string => " ".repeat(Math.max(0, w - width(s))) + s;
+
+/**
+ * Ganeti's FormatTable (the query-based lists: gnt-instance list, gnt-job list, list-fields): like
+ * formatTable, but columns may be right-aligned, and a left-aligned last column is never padded, not even
+ * in the header.
+ */
+export function formatColumns(
+  columns: readonly TableColumn[],
+  rows: readonly (readonly string[])[],
+  opts: { header?: boolean | undefined; separator?: string | undefined } = {},
+): string[] {
+  const header = opts.header ?? true;
+  const data: (readonly string[])[] = header ? [columns.map((c) => c.title)] : [];
+  data.push(...rows);
+  if (opts.separator !== undefined) {
+    const sep = opts.separator;
+    return data.map((r) => r.join(sep));
+  }
+  const widths = columns.map((_, i) => Math.max(0, ...data.map((r) => width(r[i] ?? ""))));
+  const last = columns.length - 1;
+  if (last >= 0 && !columns[last]!.alignRight) widths[last] = 0;
+  return data.map((r) =>
+    columns
+      .map((c, i) => (c.alignRight ? padLeft(r[i] ?? "", widths[i]!) : pad(r[i] ?? "", widths[i]!)))
+      .join(" "),
+  );
+}

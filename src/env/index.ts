@@ -5,3 +5,4 @@ export { osParamsFor, envVarName, type ScriptKind } from "./params.js";
 export { coreEnv } from "./core.js";
 export { scriptEnv } from "./script.js";
 export type { InstanceSpec, InstanceSpecInput, DiskSpec, NicSpec, NetworkSpec, HvValue } from "./spec.js";
+export { isValidHostname } from "./hostname.js";

@@ -3,7 +3,8 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { isGuestosError } from "../errors.js";
 import { formatPath } from "./issues.js";
-import { isValidHostname, parseInstanceSpec } from "./parse.js";
+import { isValidHostname } from "./hostname.js";
+import { parseInstanceSpec } from "./parse.js";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const base = { name: "web1.example.com", os: "deb+default" };

@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from "node:crypto";
 import type { z } from "zod";
 // names.js, not the osdef index: osdef/validate imports env, and the index would close a cycle.
 import { OS_NAME_MASK, splitNameVariant } from "../osdef/names.js";
+import { isValidHostname } from "./hostname.js";
 import { describeIssue, specError, type Path, type Problem } from "./issues.js";
 import {
   FILE_TEMPLATES,
@@ -12,14 +13,9 @@ import {
   type NicSpec,
 } from "./spec.js";
 
-const LABEL = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
 const MAC = /^[0-9a-f]{2}(?::[0-9a-f]{2}){5}$/;
 const PARAM_DICTS = ["hvparams", "beparams", "osparams", "osparamsPrivate", "osparamsSecret"] as const;
 
-/** True for a host name: dot-separated labels of [A-Za-z0-9-], no dash at either end, ≤63 each, ≤255 in all. */
-export function isValidHostname(name: string): boolean {
-  return name.length <= 255 && name.split(".").every((label) => LABEL.test(label));
-}
 
 /** zod silently drops a `__proto__` key from records; refuse it instead of losing a parameter. */
 function protoKeys(doc: unknown): Problem[] {

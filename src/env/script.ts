@@ -3,7 +3,7 @@ import type { OsDefinition } from "../osdef/types.js";
 import { coreEnv } from "./core.js";
 import { instanceEnv, diskUri } from "./instance.js";
 import { osParamsFor, type ScriptKind } from "./params.js";
-import { isValidHostname } from "./parse.js";
+import { isValidHostname } from "./hostname.js";
 import type { InstanceSpec } from "./spec.js";
 
 function envError(kind: ScriptKind, spec: InstanceSpec, reason: string): GuestosError {

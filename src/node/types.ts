@@ -134,3 +134,27 @@ export interface JobResource {
   kind: JobResourceKind;
   value: string;
 }
+
+/** NIC parameters after the node's defaults are applied (Ganeti's FillNIC). */
+export interface FilledNicParams {
+  mode: string;
+  link: string;
+  vlan: string;
+}
+
+/**
+ * An instance as shown by `instance list` and `instance info`: the record plus the node's name and the
+ * filled parameters (node defaults, then per-OS ones, then the instance's own).
+ */
+export interface InstanceView extends InstanceRecord {
+  /** The node's name (Ganeti shows names; scripts get the node's uuid). */
+  primaryNode: string;
+  primaryNodeUuid: string;
+  filled: {
+    hvparams: ParamDict;
+    beparams: ParamDict;
+    /** Public OS parameters, filled; private ones appear only by name in osparamsPrivateKeys. */
+    osparams: Record<string, string>;
+    nics: FilledNicParams[];
+  };
+}

@@ -96,6 +96,10 @@ export interface ScriptIo {
   stdout?: RunOptions["stdout"];
   timeoutMs?: number | undefined;
   signal?: AbortSignal;
+  /** Called with the script's pid (its process group id) as soon as it runs. */
+  onSpawn?: (pid: number) => void;
+  /** Called with the log file actually written, once the script has ended (before a failure is thrown). */
+  onLogFile?: (path: string) => void;
 }
 
 /** Outcome of a successful run. */
@@ -120,8 +124,10 @@ export async function runPlanned(plan: ScriptPlan, io: ScriptIo = {}): Promise<S
     ...(perDisk ? { sizeFd: true } : {}),
     ...(io.timeoutMs ? { timeoutMs: io.timeoutMs } : {}),
     ...(io.signal ? { signal: io.signal } : {}),
+    ...(io.onSpawn ? { onSpawn: io.onSpawn } : {}),
   });
   const logFile = res.logFile ?? plan.logFile;
+  if (logFile) io.onLogFile?.(logFile);
   if (!res.failed) return { ...res, logFile };
   if (plan.kind === "verify") {
     throw new GuestosError("OS_VERIFY_FAILED", verifyFailureMessage(res.failReason ?? "", res.output));

@@ -1,0 +1,20 @@
+export type * from "./types.js";
+export { FINAL_JOB_STATUSES, JOB_STATUSES, NODE_DISK_TEMPLATES } from "./types.js";
+export { osLogDir, resolveHome } from "./home.js";
+export { openStore, storeError, storePath, type Db } from "./store.js";
+export { configPath, defaultConfig, readConfig, writeConfig, type NodeConfig } from "./config.js";
+export { nodeIdentity, type NodeIdentity } from "./identity.js";
+export { openNode, type NodeHandle } from "./node.js";
+export {
+  deleteInstance,
+  expandInstanceName,
+  getInstance,
+  getInstanceByUuid,
+  getPrivateParams,
+  insertInstance,
+  listInstances,
+  updateInstance,
+  type InstancePatch,
+  type NewInstance,
+} from "./instances.js";
+export { getOsPrivateParams, setOsPrivateParams } from "./osprivate.js";

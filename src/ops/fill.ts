@@ -1,0 +1,123 @@
+import type { InstanceSpec, NicSpec } from "../env/spec.js";
+import { getOsPrivateParams, getPrivateParams } from "../node/index.js";
+import { BEC_DEFAULTS, HVC_DEFAULTS, NICC_DEFAULTS } from "../node/hvdata.js";
+import type { NodeHandle } from "../node/node.js";
+import type { FilledNicParams, InstanceRecord, InstanceView, ParamDict } from "../node/types.js";
+import { splitNameVariant } from "../osdef/names.js";
+
+/** Ganeti's FillDict: defaults, overridden by own values. */
+function fill<T>(defaults: Record<string, T>, own: Record<string, T>): Record<string, T> {
+  return { ...defaults, ...own };
+}
+
+/** Node-level hypervisor defaults (Ganeti's, then the config's), then os_hvp for the exact OS string. */
+export function filledHvparams(node: NodeHandle, rec: Pick<InstanceRecord, "hypervisor" | "os" | "hvparams">): ParamDict {
+  const { config } = node;
+  const base = fill(HVC_DEFAULTS[rec.hypervisor] ?? {}, config.hvparams[rec.hypervisor] ?? {});
+  const perOs = config.osHvp[rec.os]?.[rec.hypervisor] ?? {};
+  return fill(fill(base, perOs), rec.hvparams);
+}
+
+/** Ganeti's FillBE. */
+export function filledBeparams(node: NodeHandle, own: ParamDict): ParamDict {
+  return fill(fill(BEC_DEFAULTS, node.config.beparams), own);
+}
+
+/** Ganeti's SimpleFillOS: the base name's params, then the full name's, then the instance's own. */
+export function filledOsparams(
+  byOs: Record<string, Record<string, string>>,
+  os: string,
+  own: Record<string, string>,
+): Record<string, string> {
+  const { name } = splitNameVariant(os);
+  return fill(fill(byOs[name] ?? {}, name === os ? {} : (byOs[os] ?? {})), own);
+}
+
+/** Ganeti's FillNIC over the node's nicparams. */
+export function filledNic(node: NodeHandle, nic: { mode: string | null; link: string | null; vlan: string | null }): FilledNicParams {
+  const d = fill(NICC_DEFAULTS, node.config.nicparams);
+  return {
+    mode: nic.mode ?? String(d.mode ?? "bridged"),
+    link: nic.link ?? String(d.link ?? ""),
+    vlan: nic.vlan ?? String(d.vlan ?? ""),
+  };
+}
+
+/** The node's private parameters for an OS, base name first, then the full name (as for public ones). */
+function osPrivateDefaults(node: NodeHandle, os: string): Record<string, Record<string, string>> {
+  const { name } = splitNameVariant(os);
+  return { [name]: getOsPrivateParams(node.db, name), ...(name === os ? {} : { [os]: getOsPrivateParams(node.db, os) }) };
+}
+
+/** An instance as listings show it: the record, the node's name and the filled parameters. */
+export function instanceView(node: NodeHandle, rec: InstanceRecord): InstanceView {
+  return {
+    ...rec,
+    primaryNode: node.identity.name,
+    primaryNodeUuid: node.identity.uuid,
+    filled: {
+      hvparams: filledHvparams(node, rec),
+      beparams: filledBeparams(node, rec.beparams),
+      osparams: filledOsparams(node.config.osparams, rec.os, rec.osparams),
+      nics: rec.nics.map((n) => filledNic(node, n)),
+    },
+  };
+}
+
+/** Everything private about an instance that its scripts get: stored private values, and this job's secrets. */
+export interface ScriptSecrets {
+  privateParams?: Record<string, string>;
+  secretParams?: Record<string, string>;
+  debugLevel?: number;
+}
+
+/**
+ * The engine's instance spec for a stored instance: what Ganeti's master sends the node (filled
+ * hv/be/os parameters, the node's uuid as primary node), from which src/env builds each script's env.
+ */
+export function instanceSpecOf(node: NodeHandle, rec: InstanceRecord, secrets: ScriptSecrets = {}): InstanceSpec {
+  const view = instanceView(node, rec);
+  const priv = filledOsparams(
+    osPrivateDefaults(node, rec.os),
+    rec.os,
+    secrets.privateParams ?? getPrivateParams(node.db, rec.uuid),
+  );
+  return {
+    name: rec.name,
+    os: rec.os,
+    hypervisor: rec.hypervisor,
+    uuid: rec.uuid,
+    ctime: rec.ctime,
+    mtime: rec.mtime,
+    primaryNode: node.identity.uuid,
+    secondaryNodes: [],
+    hvparams: view.filled.hvparams,
+    beparams: view.filled.beparams,
+    osparams: view.filled.osparams,
+    osparamsPrivate: priv,
+    osparamsSecret: { ...secrets.secretParams },
+    debugLevel: secrets.debugLevel ?? 0,
+    disks: rec.disks.map((d) => ({
+      path: d.path,
+      uri: null,
+      access: "kernel",
+      mode: d.mode,
+      uuid: d.uuid,
+      name: d.name,
+      size: d.size,
+      template: rec.diskTemplate === "blockdev" ? "blockdev" : "file",
+      fileDriver: "loop",
+    })),
+    nics: rec.nics.map(
+      (n, i): NicSpec => ({
+        mac: n.mac,
+        ip: n.ip,
+        mode: view.filled.nics[i]!.mode as NicSpec["mode"],
+        link: view.filled.nics[i]!.link,
+        uuid: n.uuid,
+        name: n.name,
+        network: null,
+      }),
+    ),
+  };
+}

@@ -1,0 +1,13 @@
+export type { AddRequest, DiskRequest, NicRequest, OpOptions, OpResult } from "./types.js";
+export { addInstance, checkAddRequest } from "./add.js";
+export { reinstallInstance, type ReinstallRequest } from "./reinstall.js";
+export { renameInstance } from "./rename.js";
+export { hasModifications, modifyInstance, type Changes, type ModifyRequest } from "./modify.js";
+export { removeInstance } from "./remove.js";
+export { modifyOs, type OsModifyRequest } from "./osmodify.js";
+export { queryInstances } from "./query.js";
+export { jobDetails, queryJobs, watchJob } from "./jobs.js";
+export { instanceSpecOf, instanceView } from "./fill.js";
+export { nodeSearchPath } from "./osvalidate.js";
+export { REDACTED, maskParams } from "./mask.js";
+export { planScript, runPlanned, type ScriptPlan } from "./runscript.js";

@@ -1,0 +1,54 @@
+import type { InstanceSpec } from "../env/spec.js";
+import { detachLoopsBackedBy } from "../disks/index.js";
+import { osLogDir } from "../node/home.js";
+import { processStartTime } from "../node/index.js";
+import type { OsDefinition } from "../osdef/types.js";
+import type { JobContext } from "./job.js";
+import { planScript, runPlanned, type ScriptOutcome } from "./runscript.js";
+
+/** Script kinds that run against a stored instance inside a job. */
+export type InstanceScriptKind = "create" | "reinstall" | "rename";
+
+/**
+ * Run one OS script for a stored instance inside a job. While it runs, its process group and the disks
+ * it may attach loop devices to are registered with the job, so that recovery can clean up if this
+ * process dies; loop devices a failed script leaves on the instance's disks are detached at once.
+ */
+export async function runInstanceScript(
+  ctx: JobContext,
+  kind: InstanceScriptKind,
+  os: OsDefinition,
+  spec: InstanceSpec,
+  opts: { oldName?: string; timeout?: number | null },
+): Promise<ScriptOutcome> {
+  const plan = planScript(kind, os, spec, {
+    logDir: osLogDir(ctx.node.home),
+    ...(opts.oldName !== undefined ? { oldName: opts.oldName } : {}),
+  });
+  const configured = kind === "rename" ? ctx.node.config.timeouts.rename : ctx.node.config.timeouts.create;
+  const timeout = opts.timeout ?? configured;
+  const paths = spec.disks.flatMap((d) => (d.path ? [d.path] : []));
+  for (const p of paths) ctx.addResource("loopfile", p);
+  let group: string | null = null;
+  try {
+    return await runPlanned(plan, {
+      ...(timeout ? { timeoutMs: timeout * 1000 } : {}),
+      ...(ctx.signal ? { signal: ctx.signal } : {}),
+      onSpawn: (pid) => {
+        group = `${pid}:${processStartTime(pid) ?? ""}`;
+        ctx.addResource("pgid", group);
+      },
+      onLogFile: (path) => ctx.addLogFile(path),
+    });
+  } catch (err) {
+    for (const p of paths) {
+      for (const dev of await detachLoopsBackedBy(p).catch(() => [] as string[])) {
+        ctx.log("warning", `Detached loop device ${dev} that the ${kind} script left attached to ${p}`);
+      }
+    }
+    throw err;
+  } finally {
+    if (group) ctx.removeResource("pgid", group);
+    for (const p of paths) ctx.removeResource("loopfile", p);
+  }
+}
