@@ -1,8 +1,13 @@
-/** Benchmarks: `npm run bench [catalog|osrun]`. Each prints a ratio against a baseline measured in the same run. */
+/** Benchmarks: `npm run bench [catalog|osrun|nodeops]`. Each prints a ratio against a baseline measured in the same run. */
 import { benchCatalog } from "./catalog.js";
+import { benchNodeOps } from "./nodeops.js";
 import { benchOsRun } from "./osrun.js";
 
-const all: Record<string, () => Promise<void>> = { catalog: benchCatalog, osrun: benchOsRun };
+const all: Record<string, () => Promise<void>> = {
+  catalog: benchCatalog,
+  osrun: benchOsRun,
+  nodeops: benchNodeOps,
+};
 const picked = process.argv.slice(2);
 for (const name of picked.length > 0 ? picked : Object.keys(all)) {
   const fn = all[name];

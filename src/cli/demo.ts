@@ -7,6 +7,7 @@ import { parseInstanceSpec } from "../env/index.js";
 import { isGuestosError } from "../errors.js";
 import { diagnose, findOs, validateOs } from "../osdef/index.js";
 import { planScript, runPlanned } from "../ops/runscript.js";
+import { nodeTour } from "./demonode.js";
 import type { CommandResult } from "./output.js";
 import { renderDiagnose } from "./osrender.js";
 
@@ -41,7 +42,8 @@ exit 0
 `,
 };
 
-async function writeDemoOs(dir: string): Promise<void> {
+/** Write the demo OS definition into `dir`. */
+export async function writeDemoOs(dir: string): Promise<void> {
   await mkdir(dir, { recursive: true });
   for (const [name, body] of Object.entries(DEMO_OS)) {
     await writeFile(join(dir, name), body);
@@ -70,6 +72,8 @@ export async function demo(opts: { keep?: boolean | undefined }): Promise<Comman
     await writeDemoOs(join(searchDir, "hello"));
     const logDir = join(root, "log");
     say(`Working in ${root}`);
+    out.push(...(await nodeTour(root, searchDir)));
+    say("\nThe engine underneath: each OS script run on its own (guestos os ...)");
     say("\n$ guestos os diagnose");
     out.push(...renderDiagnose(await diagnose([searchDir]), "localhost"));
 

@@ -1,4 +1,8 @@
 import { hostname } from "node:os";
+import { GuestosError } from "../errors.js";
+import type { ParamDict } from "../node/types.js";
+import { parseHvOption, parseOsParams } from "./instargs.js";
+import { withNode, type NodeOptions } from "./nodeopen.js";
 import { diagnose, searchPathFrom, validateOs } from "../osdef/index.js";
 import { parseStringKeyVal } from "./keyval.js";
 import type { CommandResult } from "./output.js";
@@ -57,4 +61,48 @@ export async function osValidate(
   });
   if (opts.json) return { json: { os: full, path: os.path, valid: true, parameters: Object.keys(osparams) } };
   return { lines: [`OS ${full} (${os.path}) accepts the given parameters`] };
+}
+
+/** Ganeti's bool options (`--hidden`, `--blacklisted`): yes/no/true/false in any case. */
+function yesNo(option: string, value: string | undefined): boolean | undefined {
+  if (value === undefined) return undefined;
+  const v = value.toLowerCase();
+  if (v === "yes" || v === "true") return true;
+  if (v === "no" || v === "false") return false;
+  throw new GuestosError("BAD_OPTION", `Invalid boolean value '${value}'`, {
+    hint: `${option} takes yes or no`,
+  });
+}
+
+/** `guestos os modify [--hidden yes|no] [--blacklisted yes|no] [-O ..] [--os-parameters-private ..] [-H HV:..] NAME`. */
+export async function osModify(
+  name: string,
+  opts: NodeOptions & {
+    hidden?: string | undefined;
+    blacklisted?: string | undefined;
+    osParameters?: string | undefined;
+    osParametersPrivate?: string | undefined;
+    hypervisorParameters?: string[] | undefined;
+  },
+): Promise<CommandResult> {
+  const hv: Record<string, ParamDict> = {};
+  for (const h of opts.hypervisorParameters ?? []) {
+    const parsed = parseHvOption(h, { withHypervisor: true });
+    if (parsed.hypervisor) hv[parsed.hypervisor] = { ...hv[parsed.hypervisor], ...parsed.params };
+  }
+  const req = {
+    name,
+    ...(opts.hidden !== undefined ? { hidden: yesNo("--hidden", opts.hidden) } : {}),
+    ...(opts.blacklisted !== undefined ? { blacklisted: yesNo("--blacklisted", opts.blacklisted) } : {}),
+    ...(opts.osParameters !== undefined ? { osparams: parseOsParams(opts.osParameters, "-O") } : {}),
+    ...(opts.osParametersPrivate !== undefined
+      ? { osparamsPrivate: parseOsParams(opts.osParametersPrivate, "--os-parameters-private") }
+      : {}),
+    ...(Object.keys(hv).length > 0 ? { hvparams: hv } : {}),
+  };
+  const { modifyOs } = await import("../ops/index.js");
+  return withNode(opts, async (node) => {
+    const res = await modifyOs(node, req);
+    return opts.json ? { json: { jobId: res.jobId, ...res.result } } : {};
+  });
 }

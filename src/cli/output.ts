@@ -35,3 +35,10 @@ export function emitError(err: unknown, opts: { json?: boolean; jsonToStderr?: b
   }
   return 1;
 }
+
+/** A listing's lines; with unknown fields, gnt-*'s warning on stderr and exit code 14. */
+export function unknownFieldsResult(out: { lines: string[]; unknownFields: string[] }): CommandResult {
+  if (out.unknownFields.length === 0) return { lines: out.lines };
+  process.stderr.write(`Warning: Queried for unknown fields ${out.unknownFields.join(", ")}\n`);
+  return { lines: out.lines, exitCode: 14 };
+}

@@ -2,7 +2,8 @@ import { execFileSync } from "node:child_process";
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { requireDeps } from "../../test/interop/deps.js";
-import { formatTable } from "./table.js";
+import { ganetiRender } from "../../test/cli/oracle.js";
+import { formatColumns, formatTable, type TableColumn } from "./table.js";
 
 interface Case {
   what: string;
@@ -140,5 +141,111 @@ describe("formatTable", () => {
     const out = execFileSync("/usr/bin/python3", ["-c", script], { input: JSON.stringify(CASES) });
     const theirs = JSON.parse(out.toString()) as string[][];
     CASES.forEach((c, i) => assert.deepEqual(c.expected, theirs[i], c.what));
+  });
+});
+
+interface ColumnCase {
+  what: string;
+  columns: TableColumn[];
+  rows: string[][];
+  header: boolean;
+  separator?: string;
+  expected: string[];
+}
+
+const L = (title: string): TableColumn => ({ title, alignRight: false });
+const R = (title: string): TableColumn => ({ title, alignRight: true });
+
+// The expected lines are what Ganeti's cli.FormatTable prints for the same input.
+const COLUMN_CASES: ColumnCase[] = [
+  {
+    what: "gnt-instance list: a left-aligned last column is not padded, not even in the header",
+    columns: [L("Instance"), L("Status")],
+    rows: [
+      ["web1", "ADMIN_down"],
+      ["db.example.com", "running"],
+    ],
+    header: true,
+    expected: ["Instance       Status", "web1           ADMIN_down", "db.example.com running"],
+  },
+  {
+    what: "number and unit columns are right-aligned, including a last one",
+    columns: [L("Instance"), R("Memory")],
+    rows: [
+      ["web1", "512M"],
+      ["db", "-"],
+    ],
+    header: true,
+    expected: ["Instance Memory", "web1       512M", "db            -"],
+  },
+  {
+    what: "a right-aligned first column",
+    columns: [R("ID"), L("Status"), L("Summary")],
+    rows: [
+      ["9", "success", "INSTANCE_CREATE(web1)"],
+      ["10", "error", "INSTANCE_REINSTALL(web1)"],
+    ],
+    header: true,
+    expected: [
+      "ID Status  Summary",
+      " 9 success INSTANCE_CREATE(web1)",
+      "10 error   INSTANCE_REINSTALL(web1)",
+    ],
+  },
+  {
+    what: "no header: widths come from the data only",
+    columns: [L("Instance"), R("Memory")],
+    rows: [["a", "1"]],
+    header: false,
+    expected: ["a 1"],
+  },
+  {
+    what: "header only",
+    columns: [L("Instance"), R("Memory")],
+    rows: [],
+    header: true,
+    expected: ["Instance Memory"],
+  },
+  {
+    what: "nothing at all",
+    columns: [L("Instance")],
+    rows: [],
+    header: false,
+    expected: [],
+  },
+  {
+    what: "separator mode: no padding, header kept",
+    columns: [L("Instance"), R("Memory")],
+    rows: [["web1", "512"]],
+    header: true,
+    separator: ":",
+    expected: ["Instance:Memory", "web1:512"],
+  },
+  {
+    what: "widths count code points",
+    columns: [L("N"), R("V")],
+    rows: [["😀😀", "1"]],
+    header: true,
+    expected: ["N  V", "😀😀 1"],
+  },
+];
+
+describe("formatColumns", () => {
+  for (const c of COLUMN_CASES) {
+    test(c.what, () => {
+      assert.deepEqual(
+        formatColumns(c.columns, c.rows, { header: c.header, separator: c.separator }),
+        c.expected,
+      );
+    });
+  }
+
+  test("agrees with Ganeti's FormatTable on every case", (t) => {
+    const theirs = ganetiRender(
+      t,
+      COLUMN_CASES.map((c) => ({ kind: "table", ...c })),
+    );
+    if (!theirs) return;
+    COLUMN_CASES.forEach((c, i) => assert.deepEqual(c.expected, theirs[i]!.lines, c.what));
   });
 });

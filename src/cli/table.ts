@@ -39,8 +39,25 @@ export interface TableColumn {
   alignRight: boolean;
 }
 
+/**
+ * A cell whose width, for the column's alignment, is not its text's: Ganeti measures a formatter's result
+ * with len() before str(), so a cell formatted as a Python list counts as its number of elements.
+ */
+export interface MeasuredCell {
+  text: string;
+  width: number;
+}
+
+/** A cell of formatColumns. */
+export type TableCell = string | MeasuredCell;
+
 /** Python's "%*s" (right-aligned) to `w` code points. */
 const padLeft = (s: string, w: number): string => " ".repeat(Math.max(0, w - width(s))) + s;
+
+const cellText = (c: TableCell | undefined): string =>
+  c === undefined ? "" : typeof c === "string" ? c : c.text;
+const cellWidth = (c: TableCell | undefined): number =>
+  c === undefined ? 0 : typeof c === "string" ? width(c) : c.width;
 
 /**
  * Ganeti's FormatTable (the query-based lists: gnt-instance list, gnt-job list, list-fields): like
@@ -49,22 +66,20 @@ const padLeft = (s: string, w: number): string => " ".repeat(Math.max(0, w - wid
  */
 export function formatColumns(
   columns: readonly TableColumn[],
-  rows: readonly (readonly string[])[],
+  rows: readonly (readonly TableCell[])[],
   opts: { header?: boolean | undefined; separator?: string | undefined } = {},
 ): string[] {
   const header = opts.header ?? true;
-  const data: (readonly string[])[] = header ? [columns.map((c) => c.title)] : [];
+  const data: (readonly TableCell[])[] = header ? [columns.map((c) => c.title)] : [];
   data.push(...rows);
   if (opts.separator !== undefined) {
     const sep = opts.separator;
-    return data.map((r) => r.join(sep));
+    return data.map((r) => r.map(cellText).join(sep));
   }
-  const widths = columns.map((_, i) => Math.max(0, ...data.map((r) => width(r[i] ?? ""))));
+  const widths = columns.map((_, i) => Math.max(0, ...data.map((r) => cellWidth(r[i]))));
   const last = columns.length - 1;
   if (last >= 0 && !columns[last]!.alignRight) widths[last] = 0;
   return data.map((r) =>
-    columns
-      .map((c, i) => (c.alignRight ? padLeft(r[i] ?? "", widths[i]!) : pad(r[i] ?? "", widths[i]!)))
-      .join(" "),
+    columns.map((c, i) => (c.alignRight ? padLeft : pad)(cellText(r[i]), widths[i]!)).join(" "),
   );
 }

@@ -1,6 +1,7 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
+import { once } from "node:events";
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, rm, symlink, truncate, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -69,7 +70,15 @@ describe("probeBlockdev", () => {
   });
 
   test("refuses paths outside /dev, however they get there", async () => {
-    for (const path of ["/etc/hostname", "/dev", "/dev/", "/dev/../etc/passwd", "loop0", "", "/dev/loop0\0"]) {
+    for (const path of [
+      "/etc/hostname",
+      "/dev",
+      "/dev/",
+      "/dev/../etc/passwd",
+      "loop0",
+      "",
+      "/dev/loop0\0",
+    ]) {
       await rejectsWith(
         () => probeBlockdev(path),
         "ADOPT_PATH",
@@ -87,7 +96,11 @@ describe("probeBlockdev", () => {
 
   test("refuses what does not exist", async () => {
     const missing = join(devTmp, "no-such-disk");
-    await rejectsWith(() => probeBlockdev(missing), "ADOPT_MISSING", `Cannot adopt "${missing}": it does not exist`);
+    await rejectsWith(
+      () => probeBlockdev(missing),
+      "ADOPT_MISSING",
+      `Cannot adopt "${missing}": it does not exist`,
+    );
     const dangling = join(devTmp, "dangling");
     await symlink(missing, dangling);
     await rejectsWith(
@@ -118,7 +131,11 @@ describe("probeBlockdev", () => {
 
   test("refuses an empty device", async () => {
     const dev = await loopOf("empty.img", 0);
-    await rejectsWith(() => probeBlockdev(dev), "ADOPT_EMPTY", `Cannot adopt "${dev}": the device is empty (0 bytes)`);
+    await rejectsWith(
+      () => probeBlockdev(dev),
+      "ADOPT_EMPTY",
+      `Cannot adopt "${dev}": the device is empty (0 bytes)`,
+    );
   });
 
   test("refuses a mounted device, and accepts it once unmounted", async () => {
@@ -137,6 +154,36 @@ describe("probeBlockdev", () => {
       await run("umount", [mnt]);
     }
     assert.equal((await probeBlockdev(dev)).sizeBytes, 16 * MIB);
+  });
+
+  test("refuses a device another program holds open exclusively (a mount in another namespace looks so)", async () => {
+    const dev = await loopOf("claimed.img", 4);
+    const holder = spawn(
+      "/usr/bin/python3",
+      [
+        "-c",
+        "import os,sys\nos.open(sys.argv[1], os.O_RDONLY | os.O_EXCL)\nprint('ready', flush=True)\nsys.stdin.read()",
+        dev,
+      ],
+      { stdio: ["pipe", "pipe", "inherit"] },
+    );
+    const exited = once(holder, "exit");
+    try {
+      const [first] = (await Promise.race([
+        once(holder.stdout, "data"),
+        exited.then(() => Promise.reject(new Error("the holder exited before it claimed the device"))),
+      ])) as [Buffer];
+      assert.match(first.toString(), /^ready/);
+      await rejectsWith(
+        () => probeBlockdev(dev),
+        "ADOPT_IN_USE",
+        `Cannot adopt "${dev}": it is in use (another program holds it open exclusively)`,
+      );
+    } finally {
+      holder.stdin.end();
+      await exited;
+    }
+    assert.equal((await probeBlockdev(dev)).sizeBytes, 4 * MIB);
   });
 
   test("refuses a device another loop device reads from", async () => {
@@ -186,7 +233,10 @@ describe("useReason", () => {
   });
 
   test("swap on the device or a partition", () => {
-    assert.equal(useReason(nodes, base, header + "/dev/sdb                                partition\t8\t0\t-2\n"), "it is in use as swap");
+    assert.equal(
+      useReason(nodes, base, header + "/dev/sdb                                partition\t8\t0\t-2\n"),
+      "it is in use as swap",
+    );
     assert.equal(
       useReason(nodes, base, header + "/dev/sdb1\tpartition\t1024\t0\t-2\n"),
       "its partition /dev/sdb1 is in use as swap",

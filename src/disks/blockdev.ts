@@ -159,6 +159,7 @@ export async function probeBlockdev(path: string): Promise<BlockdevInfo> {
     throw fail("ADOPT_PROBE", `cannot read its size: ${reasonOf(err)}`, err);
   }
   if (size === 0n) throw fail("ADOPT_EMPTY", "the device is empty (0 bytes)");
-  if (size > BigInt(Number.MAX_SAFE_INTEGER)) throw fail("ADOPT_PROBE", `its size ${size} bytes is too large`);
+  if (size > BigInt(Number.MAX_SAFE_INTEGER))
+    throw fail("ADOPT_PROBE", `its size ${size} bytes is too large`);
   return { path: abs, realPath, sizeBytes: Number(size) };
 }

@@ -64,7 +64,10 @@ describe("fileStorageDir and fileDiskPath", () => {
           err.message ===
             `Cannot use "${name}" as an instance's file storage directory: it is not a plain file name`,
       );
-      assert.throws(() => fileDiskPath("/h", name, 0), (err: unknown) => isGuestosError(err, "DISK_PATH"));
+      assert.throws(
+        () => fileDiskPath("/h", name, 0),
+        (err: unknown) => isGuestosError(err, "DISK_PATH"),
+      );
     }
     for (const index of [-1, 1.5, Number.NaN]) {
       assert.throws(
@@ -102,7 +105,15 @@ describe("createFileDisk", () => {
     const size = await withLoop(path, async (dev) => {
       assert.deepEqual(await loopsBackedBy(path), [dev]);
       const { stdout } = await run("blockdev", ["--getsize64", dev]);
-      await run("dd", ["if=/dev/zero", `of=${dev}`, "bs=4096", "count=1", "seek=1", "conv=fsync", "status=none"]);
+      await run("dd", [
+        "if=/dev/zero",
+        `of=${dev}`,
+        "bs=4096",
+        "count=1",
+        "seek=1",
+        "conv=fsync",
+        "status=none",
+      ]);
       return Number(stdout.trim());
     });
     assert.equal(size, 8 * MIB);
@@ -138,7 +149,11 @@ describe("createFileDisk", () => {
     assert.equal(await readFile(target, "utf8"), "precious");
     const dangling = join(dir, "d.file.disk1");
     await symlink(join(dir, "nowhere"), dangling);
-    await rejectsWith(() => createFileDisk(dangling, 4), "DISK_EXISTS", `Cannot create disk "${dangling}": the file already exists`);
+    await rejectsWith(
+      () => createFileDisk(dangling, 4),
+      "DISK_EXISTS",
+      `Cannot create disk "${dangling}": the file already exists`,
+    );
     assert.equal(existsSync(join(dir, "nowhere")), false);
   });
 
@@ -233,7 +248,8 @@ describe("removeFileDisk", () => {
     await mkdir(path);
     await assert.rejects(
       () => removeFileDisk(path),
-      (err: unknown) => isGuestosError(err, "DISK_REMOVE") && err.message.startsWith(`Cannot remove disk "${path}": `),
+      (err: unknown) =>
+        isGuestosError(err, "DISK_REMOVE") && err.message.startsWith(`Cannot remove disk "${path}": `),
     );
     assert.equal(existsSync(path), true);
   });
@@ -371,6 +387,9 @@ describe("checkFileDisk", () => {
     });
     await rm(path);
     await mkdir(path);
-    assert.deepEqual(await checkFileDisk(path, 64), { ok: false, reason: "the disk file is not a regular file" });
+    assert.deepEqual(await checkFileDisk(path, 64), {
+      ok: false,
+      reason: "the disk file is not a regular file",
+    });
   });
 });

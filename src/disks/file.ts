@@ -1,5 +1,5 @@
 import { constants } from "node:fs";
-import { mkdir, open, readdir, rename, rmdir, stat, unlink } from "node:fs/promises";
+import { mkdir, open, readdir, rename, rmdir, stat, unlink, type FileHandle } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { GuestosError } from "../errors.js";
 import { codeOf, reasonOf } from "./reason.js";
@@ -40,7 +40,7 @@ export async function createFileDisk(path: string, sizeMiB: number): Promise<voi
   } catch (err) {
     throw fail(reasonOf(err), err);
   }
-  let handle;
+  let handle: FileHandle;
   try {
     // O_EXCL also refuses a symlink planted where the disk should go.
     handle = await open(path, constants.O_RDWR | constants.O_CREAT | constants.O_EXCL, 0o600);
@@ -89,9 +89,13 @@ export async function removeFileStorageDir(dir: string): Promise<void> {
         { cause: err, hint: "guestos only removes the disk files it created; move or delete the others" },
       );
     }
-    throw new GuestosError("DISK_DIR_REMOVE", `Cannot remove file storage directory "${dir}": ${reasonOf(err)}`, {
-      cause: err,
-    });
+    throw new GuestosError(
+      "DISK_DIR_REMOVE",
+      `Cannot remove file storage directory "${dir}": ${reasonOf(err)}`,
+      {
+        cause: err,
+      },
+    );
   }
 }
 
@@ -110,7 +114,9 @@ async function kindOf(path: string): Promise<"missing" | "dir" | "other"> {
  */
 export async function renameFileStorageDir(oldDir: string, newDir: string): Promise<void> {
   const fail = (code: string, reason: string, cause?: unknown): GuestosError =>
-    new GuestosError(code, `Cannot rename file storage directory "${oldDir}" to "${newDir}": ${reason}`, { cause });
+    new GuestosError(code, `Cannot rename file storage directory "${oldDir}" to "${newDir}": ${reason}`, {
+      cause,
+    });
   let oldKind, newKind;
   try {
     [oldKind, newKind] = await Promise.all([kindOf(oldDir), kindOf(newDir)]);
@@ -149,7 +155,10 @@ export async function checkFileDisk(
   }
   if (!st.isFile()) return { ok: false, reason: "the disk file is not a regular file" };
   if (st.size !== sizeMiB * MIB) {
-    return { ok: false, reason: `the disk file is ${sizeText(st.size)}, expected ${sizeText(sizeMiB * MIB)}` };
+    return {
+      ok: false,
+      reason: `the disk file is ${sizeText(st.size)}, expected ${sizeText(sizeMiB * MIB)}`,
+    };
   }
   return { ok: true };
 }

@@ -30,12 +30,29 @@ describe("parseMountinfo", () => {
   test("mount points and sources round-trip through the kernel's escaping", () => {
     const path = fc.string({ unit: "grapheme", minLength: 1 }).map((s) => `/${s}`);
     fc.assert(
-      fc.property(path, path, fc.array(fc.constantFrom("shared:1", "master:2", "unbindable")), (mnt, src, opt) => {
-        const line = ["40", "1", "7:3", "/", kernelEscape(mnt), "rw", ...opt, "-", "ext4", kernelEscape(src), "rw"];
-        assert.deepEqual(parseMountinfo(`${line.join(" ")}\n`), [
-          { dev: "7:3", mountPoint: mnt, fsType: "ext4", source: src },
-        ]);
-      }),
+      fc.property(
+        path,
+        path,
+        fc.array(fc.constantFrom("shared:1", "master:2", "unbindable")),
+        (mnt, src, opt) => {
+          const line = [
+            "40",
+            "1",
+            "7:3",
+            "/",
+            kernelEscape(mnt),
+            "rw",
+            ...opt,
+            "-",
+            "ext4",
+            kernelEscape(src),
+            "rw",
+          ];
+          assert.deepEqual(parseMountinfo(`${line.join(" ")}\n`), [
+            { dev: "7:3", mountPoint: mnt, fsType: "ext4", source: src },
+          ]);
+        },
+      ),
     );
   });
 });

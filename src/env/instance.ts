@@ -2,13 +2,8 @@ import { GuestosError } from "../errors.js";
 import type { OsDefinition } from "../osdef/types.js";
 import { coreEnv } from "./core.js";
 import { pyFloat, pyStr } from "./pyrepr.js";
-import {
-  BLOCK_TEMPLATES,
-  FILE_TEMPLATES,
-  type DiskSpec,
-  type InstanceSpec,
-  type NetworkSpec,
-} from "./spec.js";
+import { BLOCK_TEMPLATES, FILE_TEMPLATES } from "./templates.js";
+import type { DiskSpec, InstanceSpec, NetworkSpec } from "./spec.js";
 
 /** The userspace URI Ganeti computes for a disk (_CalculateDeviceURI): only with access=userspace. */
 export function diskUri(spec: InstanceSpec, index: number): string | null {

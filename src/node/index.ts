@@ -18,3 +18,21 @@ export {
   type NewInstance,
 } from "./instances.js";
 export { getOsPrivateParams, setOsPrivateParams } from "./osprivate.js";
+export { isProcessAlive, processStartTime, selfIdentity } from "./proc.js";
+export {
+  addJobLogFile,
+  addJobResource,
+  appendJobLog,
+  cancelJob,
+  createJob,
+  finishJob,
+  getJob,
+  jobLog,
+  jobResources,
+  listJobs,
+  removeJobResource,
+  setJobStatus,
+  startJob,
+} from "./jobs.js";
+export { acquireLocks, heldLocks, releaseLocks } from "./locks.js";
+export { recoverInterrupted, type RecoveryReport } from "./recovery.js";

@@ -1,5 +1,5 @@
 import { GuestosError } from "../errors.js";
-import { selfIdentity } from "./proc.js";
+import { processStartTime, selfIdentity } from "./proc.js";
 import { storeError, type Db } from "./store.js";
 import {
   FINAL_JOB_STATUSES,
@@ -94,7 +94,8 @@ function notFound(action: string, id: number): GuestosError {
 
 /** The error for a job that is no longer pending: JOB_CANCELED or JOB_FINISHED. */
 export function jobEndedError(action: string, id: number, status: JobStatus): GuestosError {
-  if (status === "canceled") return new GuestosError("JOB_CANCELED", `Cannot ${action} job ${id}: it was canceled`);
+  if (status === "canceled")
+    return new GuestosError("JOB_CANCELED", `Cannot ${action} job ${id}: it was canceled`);
   return new GuestosError("JOB_FINISHED", `Cannot ${action} job ${id}: it has already ended (${status})`);
 }
 
@@ -133,7 +134,10 @@ export function getJob(db: Db, id: number): JobRecord | null {
 }
 
 /** Jobs sorted by id, optionally only the given ids and/or statuses. */
-export function listJobs(db: Db, opts: { ids?: readonly number[]; statuses?: readonly JobStatus[] } = {}): JobRecord[] {
+export function listJobs(
+  db: Db,
+  opts: { ids?: readonly number[]; statuses?: readonly JobStatus[] } = {},
+): JobRecord[] {
   const where: string[] = [];
   const args: string[] = [];
   // json_each keeps one statement whatever the list length (no host-parameter limit).
@@ -180,7 +184,9 @@ export function startJob(db: Db, id: number): JobRecord {
         // A job that waited for locks in the middle of its run keeps its first start time.
         return toRecord(
           db
-            .prepare("UPDATE jobs SET status = 'running', start_ts = coalesce(start_ts, ?) WHERE id = ? RETURNING *")
+            .prepare(
+              "UPDATE jobs SET status = 'running', start_ts = coalesce(start_ts, ?) WHERE id = ? RETURNING *",
+            )
             .get(ts, id) as JobRow,
         );
       })
@@ -291,26 +297,39 @@ export function jobLog(db: Db, id: number, opts: { afterSeq?: number } = {}): Jo
 }
 
 /**
- * Record something the job must not leave behind if its process dies (a temp path, a loop device's backing
- * file, `<pgid>:<leader start time>`). Recording it twice is harmless.
+ * Record something the job must not leave behind if its process dies: a temp path, a loop device's backing
+ * file, or `<pgid>:<leader start time>` (pgidResource). Recording it twice is harmless.
  */
-export function addJobResource(db: Db, id: number, resource: { kind: JobResourceKind; value: string }): void {
-  const job = guarded("read", () => db.prepare("SELECT 1 FROM jobs WHERE id = ?").get(id));
-  if (!job) throw notFound("record a resource of", id);
+export function addJobResource(db: Db, id: number, kind: JobResourceKind, value: string): void {
   guarded("update", () =>
     db
-      .prepare("INSERT OR IGNORE INTO job_resources (job_id, kind, value) VALUES (?, ?, ?)")
-      .run(id, resource.kind, resource.value),
+      .transaction(() => {
+        const row = db.prepare("SELECT status FROM jobs WHERE id = ?").get(id) as
+          { status: JobStatus } | undefined;
+        if (!row) throw notFound("record a resource of", id);
+        // Recovery only looks at pending jobs: a resource of an ended job would never be cleaned.
+        if (FINAL_JOB_STATUSES.has(row.status)) throw jobEndedError("record a resource of", id, row.status);
+        db.prepare("INSERT OR IGNORE INTO job_resources (job_id, kind, value) VALUES (?, ?, ?)").run(
+          id,
+          kind,
+          value,
+        );
+      })
+      .immediate(),
   );
 }
 
 /** Forget a resource the job has cleaned up itself. */
-export function removeJobResource(db: Db, id: number, resource: { kind: JobResourceKind; value: string }): void {
+export function removeJobResource(db: Db, id: number, kind: JobResourceKind, value: string): void {
   guarded("update", () =>
-    db
-      .prepare("DELETE FROM job_resources WHERE job_id = ? AND kind = ? AND value = ?")
-      .run(id, resource.kind, resource.value),
+    db.prepare("DELETE FROM job_resources WHERE job_id = ? AND kind = ? AND value = ?").run(id, kind, value),
   );
+}
+
+/** The `pgid` resource value for the process group led by `pgid`; null when that process is gone. */
+export function pgidResource(pgid: number): string | null {
+  const start = processStartTime(pgid);
+  return start === null ? null : `${pgid}:${start}`;
 }
 
 /** The resources recorded for the job. */

@@ -30,7 +30,13 @@ export function parseProcStat(text: string): ProcStat | null {
   const fields = text.slice(close + 2).split(" ");
   const [state, ppid, pgrp] = fields;
   const startTime = fields[19];
-  if (!state || !startTime || !/^\d+$/.test(startTime) || !/^\d+$/.test(ppid ?? "") || !/^\d+$/.test(pgrp ?? "")) {
+  if (
+    !state ||
+    !startTime ||
+    !/^\d+$/.test(startTime) ||
+    !/^\d+$/.test(ppid ?? "") ||
+    !/^\d+$/.test(pgrp ?? "")
+  ) {
     return null;
   }
   return {

@@ -5,7 +5,7 @@ import { detachLoopsBackedBy } from "../disks/index.js";
 import { errnoName } from "../errors.js";
 import { appendJobLog, finishJob, jobResources } from "./jobs.js";
 import { groupMembers, isProcessAlive, readProcStat, selfIdentity } from "./proc.js";
-import type { Db } from "./store.js";
+import { storeError, type Db } from "./store.js";
 import type { JobError, JobStatus } from "./types.js";
 
 /*
@@ -23,7 +23,7 @@ import type { JobError, JobStatus } from "./types.js";
 /** What recovery did: the jobs it marked interrupted and what it cleaned up for them. */
 export interface RecoveryReport {
   jobs: number[];
-  /** Process groups sent SIGKILL. */
+  /** Process groups signalled (SIGTERM, then SIGKILL after a grace period). */
   killed: number[];
   /** Loop devices detached. */
   detached: string[];
@@ -42,6 +42,8 @@ interface PendingRow {
 }
 
 /** How long killed process groups get to disappear before loop devices are detached under them. */
+/** How long a script gets to clean up after SIGTERM (Ganeti's CHILD_LINGER_TIMEOUT). */
+const TERM_GRACE_MS = 5_000;
 const KILL_WAIT_MS = 5000;
 
 function emptyReport(): RecoveryReport {
@@ -55,9 +57,10 @@ function isPending(status: JobStatus): boolean {
 /** Mark every pending job whose process is gone as interrupted, after cleaning what it left behind. */
 export async function recoverInterrupted(db: Db, opts: { now?: number } = {}): Promise<RecoveryReport> {
   // The common case (nothing pending) costs this one query on the partial index jobs_pending.
-  const rows = db
-    .prepare("SELECT id, pid, pid_start FROM jobs WHERE status IN ('queued', 'waiting', 'running') ORDER BY id")
-    .all() as Pick<PendingRow, "id" | "pid" | "pid_start">[];
+  const rows = guarded("read", () =>
+    db.prepare("SELECT id, pid, pid_start FROM jobs WHERE status IN ('queued', 'waiting', 'running')").all(),
+  ) as Pick<PendingRow, "id" | "pid" | "pid_start">[];
+  rows.sort((a, b) => a.id - b.id);
   const report = emptyReport();
   for (const row of rows) {
     if (isProcessAlive(row.pid, row.pid_start)) continue;
@@ -105,26 +108,32 @@ export async function recoverJob(db: Db, id: number, opts: { now?: number } = {}
     hint: null,
   };
   const me = selfIdentity();
-  const marked = db
-    .transaction(() => {
-      const row = db.prepare("SELECT status, pid, pid_start FROM jobs WHERE id = ?").get(id) as
-        | Pick<PendingRow, "status" | "pid" | "pid_start">
-        | undefined;
-      if (!row || !isPending(row.status) || row.pid !== me.pid || row.pid_start !== me.pidStart) return false;
-      // Give the job its own process back: `job info` should name the process that died, not the recoverer.
-      db.prepare("UPDATE jobs SET pid = ?, pid_start = ? WHERE id = ?").run(original.pid, original.pid_start, id);
-      const logOpts = opts.now === undefined ? {} : { now: opts.now };
-      for (const text of warnings) appendJobLog(db, id, "warning", text, logOpts);
-      appendJobLog(db, id, "warning", error.message, logOpts);
-      finishJob(db, id, { error, ...logOpts });
-      if (original.target !== null) {
-        db.prepare(
-          "UPDATE instances SET install_state = 'failed', last_error = ? WHERE name = ? AND install_state = 'pending'",
-        ).run(error.message, original.target);
-      }
-      return true;
-    })
-    .immediate();
+  const marked = guarded("update", () =>
+    db
+      .transaction(() => {
+        const row = db.prepare("SELECT status, pid, pid_start FROM jobs WHERE id = ?").get(id) as
+          Pick<PendingRow, "status" | "pid" | "pid_start"> | undefined;
+        if (!row || !isPending(row.status) || row.pid !== me.pid || row.pid_start !== me.pidStart)
+          return false;
+        // Give the job its own process back: `job info` should name the process that died, not the recoverer.
+        db.prepare("UPDATE jobs SET pid = ?, pid_start = ? WHERE id = ?").run(
+          original.pid,
+          original.pid_start,
+          id,
+        );
+        const logOpts = opts.now === undefined ? {} : { now: opts.now };
+        for (const text of warnings) appendJobLog(db, id, "warning", text, logOpts);
+        appendJobLog(db, id, "warning", error.message, logOpts);
+        finishJob(db, id, { error, ...logOpts });
+        if (original.target !== null) {
+          db.prepare(
+            "UPDATE instances SET install_state = 'failed', last_error = ? WHERE name = ? AND install_state = 'pending'",
+          ).run(error.message, original.target);
+        }
+        return true;
+      })
+      .immediate(),
+  );
   if (marked) report.jobs.push(id);
   return report;
 }
@@ -132,16 +141,25 @@ export async function recoverJob(db: Db, id: number, opts: { now?: number } = {}
 /** Take the job over for recovery if it is pending and its process is dead; returns the row as it was. */
 function claim(db: Db, id: number): PendingRow | null {
   const me = selfIdentity();
-  return db
-    .transaction(() => {
-      const row = db.prepare("SELECT id, target, status, pid, pid_start FROM jobs WHERE id = ?").get(id) as
-        | PendingRow
-        | undefined;
-      if (!row || !isPending(row.status) || isProcessAlive(row.pid, row.pid_start)) return null;
-      db.prepare("UPDATE jobs SET pid = ?, pid_start = ? WHERE id = ?").run(me.pid, me.pidStart, id);
-      return row;
-    })
-    .immediate();
+  return guarded("update", () =>
+    db
+      .transaction(() => {
+        const row = db.prepare("SELECT id, target, status, pid, pid_start FROM jobs WHERE id = ?").get(id) as
+          PendingRow | undefined;
+        if (!row || !isPending(row.status) || isProcessAlive(row.pid, row.pid_start)) return null;
+        db.prepare("UPDATE jobs SET pid = ?, pid_start = ? WHERE id = ?").run(me.pid, me.pidStart, id);
+        return row;
+      })
+      .immediate(),
+  );
+}
+
+function guarded<T>(action: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    throw storeError(action, err);
+  }
 }
 
 /*
@@ -156,39 +174,66 @@ function claim(db: Db, id: number): PendingRow | null {
  *   emptying, the number being reused by a new leader that then dies leaving members of its own, all before
  *   recovery runs; pids would have to wrap around in between, which we accept.
  */
-async function killGroups(values: string[], report: RecoveryReport, failed: (m: string) => void): Promise<void> {
+async function killGroups(
+  values: string[],
+  report: RecoveryReport,
+  failed: (m: string) => void,
+): Promise<void> {
   const ownGroup = readProcStat(process.pid)?.pgrp;
   const signalled: number[] = [];
   for (const value of values) {
     const m = /^([1-9]\d*):(\d+)$/.exec(value);
     const pgid = Number(m?.[1]);
     // Never signal -1 (every process) or our own group, whatever the record says.
-    if (!m || !Number.isSafeInteger(pgid) || pgid <= 1 || pgid === ownGroup) {
+    if (!m || !Number.isSafeInteger(pgid) || pgid <= 1) {
       failed(`Could not kill process group "${value}": not a valid process group record`);
+      continue;
+    }
+    if (pgid === ownGroup) {
+      failed(`Could not kill process group ${pgid}: it is the recovering process's own`);
       continue;
     }
     const leader = readProcStat(pgid);
     if (leader && leader.startTime !== m[2]) continue;
     try {
-      process.kill(-pgid, "SIGKILL");
+      // TERM first, as a timeout does: a script's EXIT trap (debootstrap's unmounts and losetup -d)
+      // still runs. KILL follows for whatever outlives the grace period.
+      process.kill(-pgid, "SIGTERM");
       signalled.push(pgid);
       report.killed.push(pgid);
     } catch (err) {
       if (errnoName(err) !== "ESRCH") failed(`Could not kill process group ${pgid}: ${errnoName(err)}`);
     }
   }
-  // SIGKILL is delivered asynchronously; a device still open by a dying process only detaches lazily.
-  const deadline = Date.now() + KILL_WAIT_MS;
-  let left = signalled.filter((g) => groupMembers(g).length > 0);
-  while (left.length > 0 && Date.now() < deadline) {
-    await sleep(10);
-    left = left.filter((g) => groupMembers(g).length > 0);
+  const waitEmpty = async (groups: number[], ms: number): Promise<number[]> => {
+    const deadline = Date.now() + ms;
+    let left = groups.filter((g) => groupMembers(g).length > 0);
+    while (left.length > 0 && Date.now() < deadline) {
+      await sleep(10);
+      left = left.filter((g) => groupMembers(g).length > 0);
+    }
+    return left;
+  };
+  let left = await waitEmpty(signalled, TERM_GRACE_MS);
+  for (const g of left) {
+    try {
+      process.kill(-g, "SIGKILL");
+    } catch (err) {
+      if (errnoName(err) !== "ESRCH") failed(`Could not kill process group ${g}: ${errnoName(err)}`);
+    }
   }
+  // SIGKILL is delivered asynchronously; a device still open by a dying process only detaches lazily.
+  left = await waitEmpty(left, KILL_WAIT_MS);
   for (const g of left) failed(`Process group ${g} still has members after SIGKILL`);
 }
 
 /** rm -rf for a recorded temp path: symlinks are removed, never followed; a missing path is fine. */
-function removePath(path: string, recursive: boolean, report: RecoveryReport, failed: (m: string) => void): void {
+function removePath(
+  path: string,
+  recursive: boolean,
+  report: RecoveryReport,
+  failed: (m: string) => void,
+): void {
   if (!isAbsolute(path) || resolve(path) === "/") {
     failed(`Could not remove "${path}": not an absolute temporary path`);
     return;

@@ -4,7 +4,7 @@ import { isValidHostname } from "../env/hostname.js";
 import { GuestosError } from "../errors.js";
 import { createFileDisk, fileDiskPath, fileStorageDir, probeBlockdev, removeFileDisk, removeFileStorageDir } from "../disks/index.js";
 import { deleteInstance, getInstance, insertInstance, updateInstance, type NewInstance } from "../node/index.js";
-import { HVC_DEFAULTS } from "../node/hvdata.js";
+import { HYPER_TYPES } from "../node/hvdata.js";
 import type { NodeHandle } from "../node/node.js";
 import type { DiskRecord, InstallState, NicRecord } from "../node/types.js";
 import { instanceSpecOf } from "./fill.js";
@@ -167,7 +167,7 @@ export async function addInstance(node: NodeHandle, req: AddRequest, opts: OpOpt
         throw new GuestosError("INSTANCE_EXISTS", `Instance '${req.name}' is already in the cluster`);
       }
       const hypervisor = req.hypervisor ?? node.config.hypervisor;
-      if (!HVC_DEFAULTS[hypervisor]) {
+      if (!(HYPER_TYPES as readonly string[]).includes(hypervisor)) {
         throw new GuestosError("BAD_HYPERVISOR", `Cannot add instance "${req.name}": unknown hypervisor "${hypervisor}"`);
       }
       checkNotBlacklisted(node, req.os);

@@ -13,7 +13,8 @@ function fill<T>(defaults: Record<string, T>, own: Record<string, T>): Record<st
 /** Node-level hypervisor defaults (Ganeti's, then the config's), then os_hvp for the exact OS string. */
 export function filledHvparams(node: NodeHandle, rec: Pick<InstanceRecord, "hypervisor" | "os" | "hvparams">): ParamDict {
   const { config } = node;
-  const base = fill(HVC_DEFAULTS[rec.hypervisor] ?? {}, config.hvparams[rec.hypervisor] ?? {});
+  const known = HVC_DEFAULTS as Readonly<Record<string, ParamDict>>;
+  const base = fill(known[rec.hypervisor] ?? {}, config.hvparams[rec.hypervisor] ?? {});
   const perOs = config.osHvp[rec.os]?.[rec.hypervisor] ?? {};
   return fill(fill(base, perOs), rec.hvparams);
 }

@@ -1,5 +1,8 @@
 import { GuestosError } from "../errors.js";
-import { scriptEnv, type ScriptKind } from "../env/index.js";
+// script.js and params.js, not the env index: the index loads zod (parseInstanceSpec), ~35 ms of start-up
+// that instance commands do not need.
+import type { ScriptKind } from "../env/params.js";
+import { scriptEnv } from "../env/script.js";
 import type { InstanceSpec } from "../env/spec.js";
 import type { OsDefinition } from "../osdef/types.js";
 import {
