@@ -85,7 +85,10 @@ export async function benchNodeOps(): Promise<void> {
     }
     const viaCli = now() - t0;
 
-    const node = await openNode(join(root, "api-home"));
+    const apiHome = join(root, "api-home");
+    await mkdir(apiHome, { recursive: true });
+    await writeFile(join(apiHome, "config.json"), JSON.stringify({ searchPath: [search] }));
+    const node = await openNode(apiHome);
     try {
       await addInstance(node, request("warm.example.com"));
       await removeInstance(node, { name: "warm.example.com" });

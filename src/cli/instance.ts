@@ -148,6 +148,7 @@ export async function instanceReinstall(
         return { exitCode: 1 };
       }
     }
+    const base = jobOptions(opts);
     const res = await reinstallInstance(
       node,
       {
@@ -158,7 +159,14 @@ export async function instanceReinstall(
         ...(secret ? { osparamsSecret: secret } : {}),
         forceVariant: opts.forceVariant ?? false,
       },
-      jobOptions(opts),
+      {
+        ...base,
+        // gnt-instance reinstall goes through JobExecutor.WaitOrShow, which always names the job it waits for.
+        onJob: (id) => {
+          base.onJob?.(id);
+          if (!opts.json) process.stdout.write(`Waiting for job ${id} for ${name} ...\n`);
+        },
+      },
     );
     return opts.json ? { json: { jobId: res.jobId, ...res.result } } : {};
   });

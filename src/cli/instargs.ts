@@ -4,7 +4,7 @@
 // Messages are Ganeti's; guestos's own refusals (no LVM, no name resolution) read `Cannot ...`.
 import { isIPv4, isIPv6 } from "node:net";
 import { GuestosError } from "../errors.js";
-import { pyStr } from "../env/index.js";
+import { pyStr } from "../env/pyrepr.js";
 import { pyDecimalValue, pyInt } from "../osdef/pyint.js";
 import {
   BES_PARAMETER_COMPAT,
@@ -463,8 +463,9 @@ export function parseHvOption(
   const [ident, dict] = splitIdentKeyVal(option, value);
   const params = fixHvParams(enforceTypes(dict, HVS_PARAMETER_TYPES));
   if (!(HYPER_TYPES as readonly string[]).includes(ident)) {
-    throw new GuestosError("BAD_HYPERVISOR", `Unknown hypervisor type '${ident}'`, {
-      hint: `hypervisors: ${HYPER_TYPES.join(", ")}`,
+    // The opcode's type check (THypervisor) is where Ganeti refuses an unknown hypervisor.
+    throw new GuestosError("BAD_HYPERVISOR", "Parameter 'OP_INSTANCE_CREATE.hypervisor' fails validation", {
+      hint: `known hypervisors: ${HYPER_TYPES.join(", ")}`,
     });
   }
   const hypervisor = ident as Hypervisor;
@@ -507,6 +508,9 @@ export function validateTag(tag: string): void {
 /** `--tags a,b`: split on every comma (no escapes), each tag checked, duplicates merged as in Ganeti's set. */
 export function parseTags(value: string): string[] {
   const tags = value.split(",");
+  // The opcode's type (a list of non-empty strings) is checked before the tags themselves.
+  if (tags.includes(""))
+    throw new GuestosError("BAD_TAG", "Parameter 'OP_INSTANCE_CREATE.tags' fails validation");
   tags.forEach(validateTag);
   const unique = new Set<string>();
   for (const tag of tags) {

@@ -342,7 +342,8 @@ const BASE_FIELDS: Field[] = [
   f("custom_osparams", "CustomOpSysParameters", "other", "Custom operating system parameters", (v) =>
     publicOsparams(v.osparams, v.osparamsPrivateKeys),
   ),
-  // guestos's own: where the OS install stands, and why the last job failed.
+  // guestos's own: where the OS install stands, and why the last job failed (its first line only: a
+  // script failure carries up to 20 log lines, which `instance info` shows in full).
   f(
     "install",
     "Install",

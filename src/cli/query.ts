@@ -2,8 +2,10 @@
  * The query-list machinery behind every gnt-* list command (cli.ParseFields, cli.FormatQueryResult,
  * cli.GenericListFields), over a table of field definitions.
  */
-import { pyStr } from "../env/index.js";
-import { niceSort } from "../osdef/index.js";
+// Straight to the modules, not the folders' index files: those pull in zod and the OS catalog, which a
+// list command does not need at start-up.
+import { pyStr } from "../env/pyrepr.js";
+import { niceSort } from "../osdef/nicesort.js";
 import { codePointCompare } from "./genericinfo.js";
 import { formatColumns, type TableCell } from "./table.js";
 import { formatTime, type TimeOpts } from "./timefmt.js";

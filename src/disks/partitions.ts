@@ -1,6 +1,5 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import { z } from "zod";
 import { GuestosError } from "../errors.js";
 import { attachLoop, detachLoop } from "./loop.js";
 import { reasonOf } from "./reason.js";
@@ -17,24 +16,28 @@ export interface Partition {
   type: string;
 }
 
-// The table is written by OS scripts, so sfdisk's view of it is checked before it is believed.
-const sfdiskJson = z.object({
-  partitiontable: z.object({
-    device: z.string(),
-    unit: z.literal("sectors"),
-    sectorsize: z.number().int().positive().optional(),
-    partitions: z
-      .array(
-        z.object({
-          node: z.string(),
-          start: z.number().int().nonnegative(),
-          size: z.number().int().nonnegative(),
-          type: z.string(),
-        }),
-      )
-      .optional(),
-  }),
-});
+// The table is written by OS scripts, so sfdisk's view of it is checked before it is believed. zod is
+// loaded on first use: every instance command imports this folder and must not pay zod's start-up.
+const sfdiskJson = async () => {
+  const { z } = await import("zod");
+  return z.object({
+    partitiontable: z.object({
+      device: z.string(),
+      unit: z.literal("sectors"),
+      sectorsize: z.number().int().positive().optional(),
+      partitions: z
+        .array(
+          z.object({
+            node: z.string(),
+            start: z.number().int().nonnegative(),
+            size: z.number().int().nonnegative(),
+            type: z.string(),
+          }),
+        )
+        .optional(),
+    }),
+  });
+};
 
 /**
  * The partition number in a node name sfdisk made from `device`: `img1`, `/dev/loop0p1` (a `p` after a
@@ -68,7 +71,7 @@ export async function listPartitions(deviceOrFile: string): Promise<Partition[]>
   }
   let table;
   try {
-    table = sfdiskJson.parse(JSON.parse(stdout)).partitiontable;
+    table = (await sfdiskJson()).parse(JSON.parse(stdout)).partitiontable;
   } catch (err) {
     throw fail("sfdisk printed something unexpected", err);
   }

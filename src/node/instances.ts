@@ -211,7 +211,7 @@ export function insertInstance(db: Db, inst: NewInstance, opts: { privateParams?
     );
     insertChildren(db, inst);
     replacePrivate(db, inst.uuid, opts.privateParams ?? {});
-  })();
+  }).immediate();
 }
 
 /** Fields of an instance that operations change. */
@@ -286,7 +286,7 @@ export function updateInstance(
       insertChildren(db, { uuid, disks: patch.disks ?? [], nics: patch.nics ?? [], tags: patch.tags ?? [] });
     }
     if (opts.privateParams) replacePrivate(db, uuid, opts.privateParams);
-  })();
+  }).immediate();
 }
 
 /** Delete an instance and everything that hangs off it. */

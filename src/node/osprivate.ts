@@ -18,5 +18,5 @@ export function setOsPrivateParams(db: Db, os: string, changes: Record<string, s
       if (v === null) del.run(os, k);
       else put.run(os, k, v);
     }
-  })();
+  }).immediate();
 }

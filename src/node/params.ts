@@ -2,7 +2,7 @@
 // (objects.py), GetUpdatedParams (cmdlib/common.py). Values arrive as the key=value parser leaves them
 // (strings, true for a bare key, false for no_key, null for -key) or as stored ParamValues.
 import { GuestosError } from "../errors.js";
-import { pyStr } from "../env/index.js";
+import { pyStr } from "../env/pyrepr.js";
 import { parseUnit } from "../cli/units.js";
 import { pyIsSpace } from "../osdef/pycompat.js";
 import { pyDecimalValue, pyInt } from "../osdef/pyint.js";

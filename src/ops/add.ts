@@ -206,7 +206,8 @@ export async function addInstance(node: NodeHandle, req: AddRequest, opts: OpOpt
         disks,
         nics,
       };
-      ctx.log("message", "* creating instance disks...");
+      // Ganeti announces disk creation only when it creates them; adopted devices are taken as they are.
+      if (!adopted) ctx.log("message", "* creating instance disks...");
       // The record first: if this process dies now, recovery and `instance remove` know about the disks.
       insertInstance(node.db, record, { privateParams: req.osparamsPrivate ?? {} });
       try {
@@ -217,7 +218,8 @@ export async function addInstance(node: NodeHandle, req: AddRequest, opts: OpOpt
         throw err;
       }
       ctx.log("message", `adding instance ${req.name} to cluster config`);
-      if (disks.length > 0) ctx.log("message", "adding disks to cluster config");
+      // Printed even for a diskless instance, as LUInstanceCreate.Exec does.
+      ctx.log("message", "adding disks to cluster config");
       if (adopted && !req.noInstall) {
         ctx.log("info", `Disks were adopted: the OS create script is not run (as in Ganeti); install with "guestos instance reinstall ${req.name}"`);
       }

@@ -35,9 +35,10 @@ export async function validateOs(
   // Below API 20 Ganeti accepts any parameters without asking the OS.
   if (os.declaredMax < 20) return os;
   checkParameters(os, Object.keys(opts.osparams));
-  // Loaded on first use: listing OSes must not pay for the environment (zod) and runner modules.
+  // Loaded on first use: listing OSes must not pay for the environment and runner modules. core.js, not
+  // the env index, which loads zod for parseInstanceSpec.
   const [{ coreEnv }, { runScript, verifyFailureMessage }] = await Promise.all([
-    import("../env/index.js"),
+    import("../env/core.js"),
     import("../run/index.js"),
   ]);
   const result = await runScript({

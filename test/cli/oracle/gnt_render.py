@@ -172,7 +172,8 @@ def run_instfields(case):
 
 def query_data(v, static, group):
     """What LUInstanceQueryData.Exec returns for one view on a node that runs nothing."""
-    driver = constants.BLOCKDEV_DRIVER_MANUAL if v["diskTemplate"] == constants.DT_BLOCK else constants.FD_DEFAULT
+    block = v["diskTemplate"] == constants.DT_BLOCK
+    driver = constants.BLOCKDEV_DRIVER_MANUAL if block else constants.FD_DEFAULT
     priv = v["osparamsPrivateKeys"]
     redacted = dict((k, "<redacted>") for k in priv)
     own_os = dict((k, x) for k, x in v["osparams"].items() if k not in priv)
@@ -196,7 +197,8 @@ def query_data(v, static, group):
                   for d in sorted(v["disks"], key=lambda d: d["index"])],
         "hypervisor": v["hypervisor"], "network_port": None,
         "hv_instance": v["hvparams"],
-        "hv_actual": dict((k, x) for k, x in v["filled"]["hvparams"].items() if k not in constants.HVC_GLOBALS),
+        "hv_actual": dict((k, x) for k, x in v["filled"]["hvparams"].items()
+                          if k not in constants.HVC_GLOBALS),
         "be_instance": v["beparams"], "be_actual": v["filled"]["beparams"],
         "os_instance": own_os, "os_actual": actual_os,
         "serial_no": v["serialNo"], "mtime": v["mtime"], "ctime": v["ctime"], "uuid": v["uuid"],
