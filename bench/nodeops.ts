@@ -29,14 +29,17 @@ async function trivialOs(root: string): Promise<string> {
 
 function run(argv: string[], env: NodeJS.ProcessEnv): void {
   const r = spawnSync(argv[0]!, argv.slice(1), { stdio: ["ignore", "ignore", "pipe"], env });
-  if (r.status !== 0) throw new Error(`${argv.join(" ")} failed (${r.status ?? r.signal}): ${r.stderr}`);
+  if (r.status !== 0)
+    throw new Error(`${argv.join(" ")} failed (${r.status ?? r.signal}): ${r.stderr.toString()}`);
 }
 
 function runAsync(argv: string[], env: NodeJS.ProcessEnv): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn(argv[0]!, argv.slice(1), { stdio: ["ignore", "ignore", "inherit"], env });
     child.on("error", reject);
-    child.on("close", (code) => (code === 0 ? resolve() : reject(new Error(`${argv.join(" ")}: exit ${code}`))));
+    child.on("close", (code) =>
+      code === 0 ? resolve() : reject(new Error(`${argv.join(" ")}: exit ${code}`)),
+    );
   });
 }
 
@@ -68,7 +71,8 @@ export async function benchNodeOps(): Promise<void> {
     const script = join(search, "trivial", "create");
     const env = { ...process.env, GUESTOS_OS_SEARCH_PATH: search, GUESTOS_HOME: join(root, "cli-home") };
     const cli = (args: string[]) => [process.execPath, CLI, ...args];
-    const add = (i: number) => cli(["instance", "add", "-o", "trivial", "--disk", "0:size=4M", `b${i}.example.com`]);
+    const add = (i: number) =>
+      cli(["instance", "add", "-o", "trivial", "--disk", "0:size=4M", `b${i}.example.com`]);
     const remove = (i: number) => cli(["instance", "remove", "-f", `b${i}.example.com`]);
     run(add(-1), env); // warm-up: creates the store
     run(remove(-1), env);
@@ -111,7 +115,9 @@ export async function benchNodeOps(): Promise<void> {
       const ops = 2 * N; // one add and one remove per instance
       const perOp = (total: number) => (((total - bare) / ops) * 1000).toFixed(1);
       const perOpPar = (total: number) => (((total - bareParallel) / ops) * 1000).toFixed(1);
-      console.log(`node ops: ${N} instance add + remove (trivial OS, file disk) vs the create script run directly`);
+      console.log(
+        `node ops: ${N} instance add + remove (trivial OS, file disk) vs the create script run directly`,
+      );
       console.log(`  baseline: ${N} direct runs of the create script ${(bare * 1000).toFixed(0)} ms`);
       console.log(
         `  CLI, one process per operation: ${(viaCli * 1000).toFixed(0)} ms, ratio ${(viaCli / bare).toFixed(1)}x, ` +

@@ -2,7 +2,9 @@ import { GuestosError } from "../errors.js";
 import type { JobLogEntry, NodeDiskTemplate } from "../node/types.js";
 import type { OpOptions } from "../ops/index.js";
 import { confirm } from "./confirm.js";
+import type { Hypervisor } from "../node/hvdata.js";
 import {
+  checkHvParams,
   checkOsParamsRepeated,
   parseBackendParams,
   parseDiskOptions,
@@ -212,14 +214,21 @@ export async function instanceModify(
     ...(opts.hypervisorParameters
       ? { hvparams: parseHvOption(opts.hypervisorParameters, { withHypervisor: false }).params }
       : {}),
-    ...(opts.backendParameters ? { beparams: parseBackendParams(opts.backendParameters) } : {}),
+    ...(opts.backendParameters
+      ? { beparams: parseBackendParams(opts.backendParameters, { modify: true }) }
+      : {}),
     forceVariant: opts.forceVariant ?? false,
     force: opts.force ?? false,
   };
-  const { hasModifications, modifyInstance } = await import("../ops/index.js");
+  const { hasModifications, modifyInstance, queryInstances } = await import("../ops/index.js");
   if (!hasModifications(req))
     throw new GuestosError("NOTHING_TO_DO", "Please give at least one of the parameters.");
   return withNode(opts, async (node) => {
+    // -H on modify has no hypervisor prefix: the instance's own hypervisor types the values (as Ganeti).
+    if (req.hvparams) {
+      const [view] = queryInstances(node, [name], { unknown: "info" });
+      checkHvParams(view!.hypervisor as Hypervisor, req.hvparams);
+    }
     const res = await modifyInstance(node, req, jobOptions(opts));
     if (opts.json) return { json: { jobId: res.jobId, ...res.result } };
     const { changes } = res.result;
@@ -270,7 +279,7 @@ export async function instanceList(
   },
 ): Promise<CommandResult> {
   const { queryInstances } = await import("../ops/index.js");
-  return withNode(opts, async (node) => {
+  return withNode(opts, (node) => {
     const views = queryInstances(node, names);
     if (opts.json) return { json: views };
     const out = renderInstanceList(views, {
@@ -297,7 +306,7 @@ export async function instanceInfo(
   if (names.length > 0 && opts.all)
     throw new GuestosError("BAD_OPTION", "Cannot use --all if you specify instance names.");
   const { queryInstances } = await import("../ops/index.js");
-  return withNode(opts, async (node) => {
+  return withNode(opts, (node) => {
     const views = queryInstances(node, names, { unknown: "info" });
     if (opts.json) return { json: views };
     if (views.length === 0) return { lines: ["No instances."], exitCode: 1 };

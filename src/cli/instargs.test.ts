@@ -221,6 +221,7 @@ describe("parseDiskOptions", () => {
         "BAD_DISK",
         'Cannot use disk parameter "provider": the file template does not support it',
       ],
+      [["0:size=1G,foo=1,vg=y"], file, "PARAM_UNKNOWN", "Unknown parameter 'foo'"],
       [["-1:size=1G"], file, "BAD_DISK", 'Cannot use disk index "-1": it must not be negative'],
       [["16:size=1G"], file, "BAD_DISK", "Instance has too many disks (16), cannot add more"],
     ];
@@ -688,6 +689,7 @@ const ORACLE_CASES: OracleCase[] = [
   { kind: "add", disk: ["0:size=1G,name=a", "1:size=1G,name=a"] },
   { kind: "add", disk: ["0:size=1G,name=none", "1:size=1G,name=NONE"] },
   { kind: "add", disk: ["0:size=1G,foo=bar"] },
+  { kind: "add", disk: ["0:size=1G,foo=1,vg=y"] },
   { kind: "add", disk: ["0:size=1G,dev_type=plain"] },
   { kind: "add", disk: ["0:size=0"] },
   { kind: "add", disk: ["0:size=1G,adopt=/dev/x"] },

@@ -21,7 +21,7 @@ import {
 import { enforceTypes, normalizeDefaults, upgradeBeParams, VALUE_DEFAULT } from "../node/params.js";
 import type { NodeDiskTemplate, ParamDict, ParamValue } from "../node/types.js";
 import { parseKeyVal, parseStringKeyVal, type KeyValValue } from "./keyval.js";
-import { isUnitValueError, parseUnit } from "./units.js";
+import { isUnitValueError, parseUnit } from "../node/units.js";
 
 /** constants.MAX_DISKS and MAX_NICS. */
 export const MAX_DISKS = 16;
@@ -225,15 +225,17 @@ export function parseDiskOptions(
   let hasAdopt = false;
   let hasNoAdopt = false;
   const typed = disks.map((disk) => {
+    // In ForceDictType's key order: an unknown key before a refused one is reported as unknown.
     for (const key of Object.keys(disk)) {
-      if (has(IDISK_PARAMS_TYPES, key) && DISK_KEYS_WITHOUT_LVM.has(key)) {
+      if (!has(IDISK_PARAMS_TYPES, key)) break;
+      if (DISK_KEYS_WITHOUT_LVM.has(key)) {
         throw new GuestosError(
           "BAD_DISK",
           `Cannot use disk parameter "${key}": the ${template} template does not support it`,
         );
       }
     }
-    const t = enforceTypes(disk, IDISK_PARAMS_TYPES, { what: "disk" });
+    const t = enforceTypes(disk, IDISK_PARAMS_TYPES);
     if (has(t, "adopt")) hasAdopt = true;
     else hasNoAdopt = true;
     return t;

@@ -7,7 +7,7 @@ import { dict, genericInfoLines, pairs, type Info, type InfoEntry } from "./gene
 import { instanceHvparams } from "./instfields.js";
 import { pyText } from "./query.js";
 import { formatTime, type TimeOpts } from "./timefmt.js";
-import { formatUnit } from "./units.js";
+import { formatUnit } from "../node/units.js";
 
 /** A disk's device numbers as Ganeti's blockdev_find reports them; null numbers print as `N/A`. */
 export interface DeviceStatus {

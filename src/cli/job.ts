@@ -30,7 +30,7 @@ export async function jobList(
   if (opts.error) statuses.push("error");
   if (opts.finished) statuses.push("success", "error", "canceled");
   const { queryJobs } = await import("../ops/jobs.js");
-  return withNode(opts, async (node) => {
+  return withNode(opts, (node) => {
     const jobs = queryJobs(node, {
       ...(ids.length > 0 ? { ids: jobIds(ids) } : {}),
       ...(statuses.length > 0 ? { statuses: statuses.filter((s) => JOB_STATUSES.includes(s)) } : {}),
@@ -48,7 +48,7 @@ export async function jobList(
 /** `guestos job info ID...`. */
 export async function jobInfo(ids: string[], opts: NodeOptions): Promise<CommandResult> {
   const { jobDetails } = await import("../ops/jobs.js");
-  return withNode(opts, async (node) => {
+  return withNode(opts, (node) => {
     const details = jobDetails(node, jobIds(ids));
     if (opts.json) return { json: details };
     return { lines: renderJobInfo(details) };

@@ -19,7 +19,7 @@ import {
 } from "./query.js";
 import { ctime, formatTimestamp, splitTime, type TimeOpts } from "./timefmt.js";
 import type { MeasuredCell } from "./table.js";
-import { pyFormatFixed } from "./units.js";
+import { pyFormatFixed } from "../node/units.js";
 
 /** Ganeti's utils.SafeEncode: non-ASCII as backslash escapes, control characters as `\xNN`, `\n`, `\t`. */
 export function safeEncode(text: string): string {

@@ -44,8 +44,8 @@ interface JobFlags {
 const flags = <T>(o: T): T & JobFlags => o as T & JobFlags;
 
 /** Options of every command that runs a job. */
-function jobOptions<C extends Command<any, any, any>>(cmd: C): C {
-  return cmd
+function jobOptions<C>(cmd: C): C {
+  (cmd as unknown as Command)
     .addOption(homeOption())
     .option("--wait", "wait for a busy instance instead of failing at once")
     .option(
@@ -55,7 +55,8 @@ function jobOptions<C extends Command<any, any, any>>(cmd: C): C {
     )
     .option("-d, --debug", "raise the debug level (DEBUG_LEVEL for the scripts); repeatable", count, 0)
     .option("--print-jobid", "print the job id first")
-    .option("--json", "print JSON") as C;
+    .option("--json", "print JSON");
+  return cmd;
 }
 
 function addInstanceCommands(program: Command): void {

@@ -9,7 +9,7 @@ import { niceSort } from "../osdef/nicesort.js";
 import { codePointCompare } from "./genericinfo.js";
 import { formatColumns, type TableCell } from "./table.js";
 import { formatTime, type TimeOpts } from "./timefmt.js";
-import { formatUnit } from "./units.js";
+import { formatUnit } from "../node/units.js";
 
 /** Ganeti's query field types (QFT_*), lower-case. */
 export type FieldKind = "text" | "bool" | "number" | "unit" | "timestamp" | "other";

@@ -16,7 +16,6 @@ import {
 const MAC = /^[0-9a-f]{2}(?::[0-9a-f]{2}){5}$/;
 const PARAM_DICTS = ["hvparams", "beparams", "osparams", "osparamsPrivate", "osparamsSecret"] as const;
 
-
 /** zod silently drops a `__proto__` key from records; refuse it instead of losing a parameter. */
 function protoKeys(doc: unknown): Problem[] {
   if (doc === null || typeof doc !== "object") return [];

@@ -52,7 +52,8 @@ export function defaultConfig(): NodeConfig {
 }
 
 type Check = (v: unknown) => boolean;
-const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
+const isObj = (v: unknown): v is Record<string, unknown> =>
+  v !== null && typeof v === "object" && !Array.isArray(v);
 const isStrList: Check = (v) => Array.isArray(v) && v.every((s) => typeof s === "string");
 const isParamDict: Check = (v) => isObj(v);
 const dictOf =
@@ -60,7 +61,8 @@ const dictOf =
   (v) =>
     isObj(v) && Object.values(v).every(inner);
 const isStrDict: Check = (v) => isObj(v) && Object.values(v).every((s) => typeof s === "string");
-const isTimeout: Check = (v) => v === null || (typeof v === "number" && Number.isInteger(v) && v > 0 && v <= 2_147_483);
+const isTimeout: Check = (v) =>
+  v === null || (typeof v === "number" && Number.isInteger(v) && v > 0 && v <= 2_147_483);
 
 const FIELDS: Record<keyof NodeConfig, [Check, string]> = {
   searchPath: [(v) => v === null || isStrList(v), "a list of directories or null"],
@@ -73,7 +75,9 @@ const FIELDS: Record<keyof NodeConfig, [Check, string]> = {
   hiddenOs: [isStrList, "a list of OS names"],
   blacklistedOs: [isStrList, "a list of OS names"],
   timeouts: [
-    (v) => isObj(v) && Object.entries(v).every(([k, t]) => ["create", "rename", "verify"].includes(k) && isTimeout(t)),
+    (v) =>
+      isObj(v) &&
+      Object.entries(v).every(([k, t]) => ["create", "rename", "verify"].includes(k) && isTimeout(t)),
     'an object with "create", "rename", "verify": seconds or null',
   ],
 };

@@ -88,7 +88,9 @@ function load(db: Db, where = "", params: unknown[] = []): InstanceRecord[] {
     }[],
   );
   const priv = groupBy(
-    db.prepare(`SELECT instance_uuid, key FROM instance_private_params ${scope} ORDER BY key`).all(...params) as {
+    db
+      .prepare(`SELECT instance_uuid, key FROM instance_private_params ${scope} ORDER BY key`)
+      .all(...params) as {
       instance_uuid: string;
       key: string;
     }[],
@@ -137,12 +139,13 @@ export function getInstanceByUuid(db: Db, uuid: string): InstanceRecord | null {
  * (`web1` for `web1.example.com`). Null when nothing matches; an error when several do.
  */
 export function expandInstanceName(db: Db, name: string): string | null {
-  const exact = db.prepare("SELECT name FROM instances WHERE name = ?").get(name) as { name: string } | undefined;
+  const exact = db.prepare("SELECT name FROM instances WHERE name = ?").get(name) as
+    { name: string } | undefined;
   if (exact) return exact.name;
   const like = name.replace(/[\\%_]/g, (c) => `\\${c}`);
-  const rows = db
-    .prepare("SELECT name FROM instances WHERE name LIKE ? ESCAPE '\\'")
-    .all(`${like}.%`) as { name: string }[];
+  const rows = db.prepare("SELECT name FROM instances WHERE name LIKE ? ESCAPE '\\'").all(`${like}.%`) as {
+    name: string;
+  }[];
   const matches = rows.map((r) => r.name).filter((n) => n.startsWith(`${name}.`));
   if (matches.length === 1) return matches[0] as string;
   if (matches.length > 1) {
@@ -185,7 +188,11 @@ function replacePrivate(db: Db, uuid: string, values: Record<string, string>): v
 }
 
 /** Store a new instance with its disks, NICs, tags and private parameters, in one transaction. */
-export function insertInstance(db: Db, inst: NewInstance, opts: { privateParams?: Record<string, string> } = {}): void {
+export function insertInstance(
+  db: Db,
+  inst: NewInstance,
+  opts: { privateParams?: Record<string, string> } = {},
+): void {
   db.transaction(() => {
     if (db.prepare("SELECT 1 FROM instances WHERE name = ?").get(inst.name)) {
       throw new GuestosError("INSTANCE_EXISTS", `Instance '${inst.name}' is already in the cluster`);
@@ -270,12 +277,16 @@ export function updateInstance(
       sets.push("serial_no = serial_no + 1", "mtime = ?");
       values.push(opts.now ?? Date.now() / 1000);
     }
-    if (patch.name !== undefined && db.prepare("SELECT 1 FROM instances WHERE name = ? AND uuid != ?").get(patch.name, uuid)) {
+    if (
+      patch.name !== undefined &&
+      db.prepare("SELECT 1 FROM instances WHERE name = ? AND uuid != ?").get(patch.name, uuid)
+    ) {
       throw new GuestosError("INSTANCE_EXISTS", `Instance '${patch.name}' is already in the cluster`);
     }
     if (sets.length > 0) {
       const res = db.prepare(`UPDATE instances SET ${sets.join(", ")} WHERE uuid = ?`).run(...values, uuid);
-      if (res.changes === 0) throw new GuestosError("INSTANCE_GONE", `Cannot update instance ${uuid}: it is gone`);
+      if (res.changes === 0)
+        throw new GuestosError("INSTANCE_GONE", `Cannot update instance ${uuid}: it is gone`);
     }
     if (patch.disks || patch.nics || patch.tags) {
       const current = getInstanceByUuid(db, uuid);

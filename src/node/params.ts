@@ -3,7 +3,7 @@
 // (strings, true for a bare key, false for no_key, null for -key) or as stored ParamValues.
 import { GuestosError } from "../errors.js";
 import { pyStr } from "../env/pyrepr.js";
-import { parseUnit } from "../cli/units.js";
+import { parseUnit } from "./units.js";
 import { pyIsSpace } from "../osdef/pycompat.js";
 import { pyDecimalValue, pyInt } from "../osdef/pyint.js";
 import type { ParamDict, ParamValue } from "./types.js";

@@ -2,12 +2,25 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { resolve } from "node:path";
 import { isValidHostname } from "../env/hostname.js";
 import { GuestosError } from "../errors.js";
-import { createFileDisk, fileDiskPath, fileStorageDir, probeBlockdev, removeFileDisk, removeFileStorageDir } from "../disks/index.js";
-import { deleteInstance, getInstance, insertInstance, updateInstance, type NewInstance } from "../node/index.js";
+import {
+  createFileDisk,
+  fileDiskPath,
+  fileStorageDir,
+  probeBlockdev,
+  removeFileDisk,
+  removeFileStorageDir,
+} from "../disks/index.js";
+import {
+  deleteInstance,
+  getInstance,
+  insertInstance,
+  updateInstance,
+  type NewInstance,
+} from "../node/index.js";
 import { HYPER_TYPES } from "../node/hvdata.js";
 import type { NodeHandle } from "../node/node.js";
 import type { DiskRecord, InstallState, NicRecord } from "../node/types.js";
-import { instanceSpecOf } from "./fill.js";
+import { fullOsparams, instanceSpecOf } from "./fill.js";
 import { runJob, type JobContext } from "./job.js";
 import { maskParams } from "./mask.js";
 import { checkNotBlacklisted, checkOsForInstance } from "./osvalidate.js";
@@ -45,7 +58,10 @@ export function checkAddRequest(req: AddRequest): void {
     throw new GuestosError("BAD_DISK", "Either all disks are adopted or none is");
   }
   if (adopts.length > 0 && req.template !== "blockdev") {
-    throw new GuestosError("BAD_DISK", `Disk adoption is not supported for the '${req.template}' disk template`);
+    throw new GuestosError(
+      "BAD_DISK",
+      `Disk adoption is not supported for the '${req.template}' disk template`,
+    );
   }
   if (adopts.length === 0 && req.template === "blockdev") {
     throw new GuestosError(
@@ -58,7 +74,10 @@ export function checkAddRequest(req: AddRequest): void {
   }
   for (const n of req.nics) {
     if (n.network !== null) {
-      throw new GuestosError("BAD_NIC", `Cannot use network "${n.network}" on NIC ${n.index}: guestos has no networks`);
+      throw new GuestosError(
+        "BAD_NIC",
+        `Cannot use network "${n.network}" on NIC ${n.index}: guestos has no networks`,
+      );
     }
   }
 }
@@ -104,14 +123,35 @@ async function buildDisks(node: NodeHandle, req: AddRequest): Promise<DiskRecord
     if (d.adopt !== null) {
       const dev = await probeBlockdev(d.adopt);
       const owner = node.db
-        .prepare("SELECT i.name, d.idx FROM disks d JOIN instances i ON i.uuid = d.instance_uuid WHERE d.path = ?")
+        .prepare(
+          "SELECT i.name, d.idx FROM disks d JOIN instances i ON i.uuid = d.instance_uuid WHERE d.path = ?",
+        )
         .get(dev.path) as { name: string; idx: number } | undefined;
       if (owner) {
-        throw new GuestosError("ADOPT_IN_USE", `Cannot adopt "${dev.path}": it is disk/${owner.idx} of instance ${owner.name}`);
+        throw new GuestosError(
+          "ADOPT_IN_USE",
+          `Cannot adopt "${dev.path}": it is disk/${owner.idx} of instance ${owner.name}`,
+        );
       }
-      out.push({ uuid, index: d.index, size: Math.floor(dev.sizeBytes / 2 ** 20), mode: d.mode, name: d.name, path: dev.path, adopted: true });
+      out.push({
+        uuid,
+        index: d.index,
+        size: Math.floor(dev.sizeBytes / 2 ** 20),
+        mode: d.mode,
+        name: d.name,
+        path: dev.path,
+        adopted: true,
+      });
     } else {
-      out.push({ uuid, index: d.index, size: d.size ?? 0, mode: d.mode, name: d.name, path: fileDiskPath(dir, uuid, d.index), adopted: false });
+      out.push({
+        uuid,
+        index: d.index,
+        size: d.size ?? 0,
+        mode: d.mode,
+        name: d.name,
+        path: fileDiskPath(dir, uuid, d.index),
+        adopted: false,
+      });
     }
   }
   return out;
@@ -123,7 +163,13 @@ function addInput(req: AddRequest): Record<string, unknown> {
     instance_name: req.name,
     os_type: req.os,
     disk_template: req.template,
-    disks: req.disks.map((d) => ({ index: d.index, size: d.size, adopt: d.adopt, mode: d.mode, name: d.name })),
+    disks: req.disks.map((d) => ({
+      index: d.index,
+      size: d.size,
+      adopt: d.adopt,
+      mode: d.mode,
+      name: d.name,
+    })),
     nics: req.nics,
     osparams: req.osparams ?? {},
     osparams_private: maskParams(req.osparamsPrivate),
@@ -156,7 +202,11 @@ async function createDisks(ctx: JobContext, disks: DiskRecord[]): Promise<void> 
  * devices, MACs) before touching a disk; create the disks; run the OS create script. A failing create
  * script leaves the instance and its disks in place, marked failed, as Ganeti does.
  */
-export async function addInstance(node: NodeHandle, req: AddRequest, opts: OpOptions = {}): Promise<OpResult<{ name: string }>> {
+export async function addInstance(
+  node: NodeHandle,
+  req: AddRequest,
+  opts: OpOptions = {},
+): Promise<OpResult<{ name: string }>> {
   checkAddRequest(req);
   return runJob(
     node,
@@ -168,14 +218,22 @@ export async function addInstance(node: NodeHandle, req: AddRequest, opts: OpOpt
       }
       const hypervisor = req.hypervisor ?? node.config.hypervisor;
       if (!(HYPER_TYPES as readonly string[]).includes(hypervisor)) {
-        throw new GuestosError("BAD_HYPERVISOR", `Cannot add instance "${req.name}": unknown hypervisor "${hypervisor}"`);
+        throw new GuestosError(
+          "BAD_HYPERVISOR",
+          `Cannot add instance "${req.name}": unknown hypervisor "${hypervisor}"`,
+        );
       }
       checkNotBlacklisted(node, req.os);
       const adopted = req.template === "blockdev";
       const install = !req.noInstall && !adopted && req.template !== "diskless";
       if (req.noInstall) ctx.log("info", "No-installation mode selected, disabling startup");
       const os = await checkOsForInstance(node, req.os, {
-        osparams: { ...req.osparams, ...req.osparamsSecret, ...req.osparamsPrivate },
+        // What LUInstanceCreate validates: SimpleFillOS (node defaults; public, private, secret in that order).
+        osparams: fullOsparams(node, req.os, {
+          public: req.osparams ?? {},
+          private: req.osparamsPrivate ?? {},
+          secret: req.osparamsSecret ?? {},
+        }),
         forceVariant: req.forceVariant ?? false,
       });
       if (install && !os.scripts.create) {
@@ -221,7 +279,10 @@ export async function addInstance(node: NodeHandle, req: AddRequest, opts: OpOpt
       // Printed even for a diskless instance, as LUInstanceCreate.Exec does.
       ctx.log("message", "adding disks to cluster config");
       if (adopted && !req.noInstall) {
-        ctx.log("info", `Disks were adopted: the OS create script is not run (as in Ganeti); install with "guestos instance reinstall ${req.name}"`);
+        ctx.log(
+          "info",
+          `Disks were adopted: the OS create script is not run (as in Ganeti); install with "guestos instance reinstall ${req.name}"`,
+        );
       }
       if (!install) return { name: req.name };
       ctx.log("message", "* running the instance OS create scripts...");

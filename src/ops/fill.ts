@@ -11,7 +11,10 @@ function fill<T>(defaults: Record<string, T>, own: Record<string, T>): Record<st
 }
 
 /** Node-level hypervisor defaults (Ganeti's, then the config's), then os_hvp for the exact OS string. */
-export function filledHvparams(node: NodeHandle, rec: Pick<InstanceRecord, "hypervisor" | "os" | "hvparams">): ParamDict {
+export function filledHvparams(
+  node: NodeHandle,
+  rec: Pick<InstanceRecord, "hypervisor" | "os" | "hvparams">,
+): ParamDict {
   const { config } = node;
   const known = HVC_DEFAULTS as Readonly<Record<string, ParamDict>>;
   const base = fill(known[rec.hypervisor] ?? {}, config.hvparams[rec.hypervisor] ?? {});
@@ -35,7 +38,10 @@ export function filledOsparams(
 }
 
 /** Ganeti's FillNIC over the node's nicparams. */
-export function filledNic(node: NodeHandle, nic: { mode: string | null; link: string | null; vlan: string | null }): FilledNicParams {
+export function filledNic(
+  node: NodeHandle,
+  nic: { mode: string | null; link: string | null; vlan: string | null },
+): FilledNicParams {
   const d = fill(NICC_DEFAULTS, node.config.nicparams);
   return {
     mode: nic.mode ?? String(d.mode ?? "bridged"),
@@ -47,7 +53,10 @@ export function filledNic(node: NodeHandle, nic: { mode: string | null; link: st
 /** The node's private parameters for an OS, base name first, then the full name (as for public ones). */
 function osPrivateDefaults(node: NodeHandle, os: string): Record<string, Record<string, string>> {
   const { name } = splitNameVariant(os);
-  return { [name]: getOsPrivateParams(node.db, name), ...(name === os ? {} : { [os]: getOsPrivateParams(node.db, os) }) };
+  return {
+    [name]: getOsPrivateParams(node.db, name),
+    ...(name === os ? {} : { [os]: getOsPrivateParams(node.db, os) }),
+  };
 }
 
 /** An instance as listings show it: the record, the node's name and the filled parameters. */
@@ -65,24 +74,51 @@ export function instanceView(node: NodeHandle, rec: InstanceRecord): InstanceVie
   };
 }
 
+/**
+ * Ganeti's Cluster.SimpleFillOS with private and secret parameters: public ones filled from the node's
+ * defaults, then private ones filled from the node's private defaults, then the secret ones. It is what
+ * Ganeti's master validates on add and reinstall (verify gets exactly this dict, in this order), and what
+ * LUInstanceReinstall sends the node as the osparams override.
+ */
+export function fullOsparams(
+  node: NodeHandle,
+  os: string,
+  params: { public: Record<string, string>; private: Record<string, string>; secret: Record<string, string> },
+): Record<string, string> {
+  return {
+    ...filledOsparams(node.config.osparams, os, params.public),
+    ...filledOsparams(osPrivateDefaults(node, os), os, params.private),
+    ...params.secret,
+  };
+}
+
 /** Everything private about an instance that its scripts get: stored private values, and this job's secrets. */
 export interface ScriptSecrets {
+  /** The instance's own private values (default: the stored ones); the node's private defaults are not added. */
   privateParams?: Record<string, string>;
   secretParams?: Record<string, string>;
+  /**
+   * The RPC's osparams override, applied over the filled public parameters as Ganeti's _InstDict does
+   * (`idict["osparams"].update(osp)`): on reinstall, the whole fullOsparams() dict.
+   */
+  osparamsOverride?: Record<string, string>;
   debugLevel?: number;
 }
 
 /**
  * The engine's instance spec for a stored instance: what Ganeti's master sends the node (filled
  * hv/be/os parameters, the node's uuid as primary node), from which src/env builds each script's env.
+ * Like Ganeti's _InstDict, only public parameters are filled from the node's defaults: the instance's
+ * private values go as they are (the node's private defaults reach only verify and, through the
+ * override, reinstall).
  */
-export function instanceSpecOf(node: NodeHandle, rec: InstanceRecord, secrets: ScriptSecrets = {}): InstanceSpec {
+export function instanceSpecOf(
+  node: NodeHandle,
+  rec: InstanceRecord,
+  secrets: ScriptSecrets = {},
+): InstanceSpec {
   const view = instanceView(node, rec);
-  const priv = filledOsparams(
-    osPrivateDefaults(node, rec.os),
-    rec.os,
-    secrets.privateParams ?? getPrivateParams(node.db, rec.uuid),
-  );
+  const priv = { ...(secrets.privateParams ?? getPrivateParams(node.db, rec.uuid)) };
   return {
     name: rec.name,
     os: rec.os,
@@ -94,7 +130,7 @@ export function instanceSpecOf(node: NodeHandle, rec: InstanceRecord, secrets: S
     secondaryNodes: [],
     hvparams: view.filled.hvparams,
     beparams: view.filled.beparams,
-    osparams: view.filled.osparams,
+    osparams: { ...view.filled.osparams, ...secrets.osparamsOverride },
     osparamsPrivate: priv,
     osparamsSecret: { ...secrets.secretParams },
     debugLevel: secrets.debugLevel ?? 0,
@@ -109,16 +145,14 @@ export function instanceSpecOf(node: NodeHandle, rec: InstanceRecord, secrets: S
       template: rec.diskTemplate === "blockdev" ? "blockdev" : "file",
       fileDriver: "loop",
     })),
-    nics: rec.nics.map(
-      (n, i): NicSpec => ({
-        mac: n.mac,
-        ip: n.ip,
-        mode: view.filled.nics[i]!.mode as NicSpec["mode"],
-        link: view.filled.nics[i]!.link,
-        uuid: n.uuid,
-        name: n.name,
-        network: null,
-      }),
-    ),
+    nics: rec.nics.map((n, i): NicSpec => ({
+      mac: n.mac,
+      ip: n.ip,
+      mode: view.filled.nics[i]!.mode as NicSpec["mode"],
+      link: view.filled.nics[i]!.link,
+      uuid: n.uuid,
+      name: n.name,
+      network: null,
+    })),
   };
 }

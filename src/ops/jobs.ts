@@ -5,7 +5,10 @@ import type { NodeHandle } from "../node/node.js";
 import { FINAL_JOB_STATUSES, type JobLogEntry, type JobRecord, type JobStatus } from "../node/types.js";
 
 /** Jobs for `job list`, by id; optionally only some ids or statuses. */
-export function queryJobs(node: NodeHandle, opts: { ids?: number[]; statuses?: JobStatus[] } = {}): JobRecord[] {
+export function queryJobs(
+  node: NodeHandle,
+  opts: { ids?: number[]; statuses?: JobStatus[] } = {},
+): JobRecord[] {
   return listJobs(node.db, opts);
 }
 

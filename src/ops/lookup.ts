@@ -39,9 +39,13 @@ export async function requireDisks(rec: InstanceRecord, what: string): Promise<v
       if (!check.ok) reason = check.reason;
     }
     if (reason !== null) {
-      throw new GuestosError("DISK_MISSING", `Cannot ${what} instance "${rec.name}": disk/${d.index} (${d.path}): ${reason}`, {
-        hint: `the disk was changed outside guestos; restore it, or remove the instance with "guestos instance remove ${rec.name}"`,
-      });
+      throw new GuestosError(
+        "DISK_MISSING",
+        `Cannot ${what} instance "${rec.name}": disk/${d.index} (${d.path}): ${reason}`,
+        {
+          hint: `the disk was changed outside guestos; restore it, or remove the instance with "guestos instance remove ${rec.name}"`,
+        },
+      );
     }
   }
 }

@@ -30,7 +30,12 @@ function isDefault(v: unknown): boolean {
   return v === null || (typeof v === "string" && v.toLowerCase() === "default");
 }
 
-function updateDict(current: ParamDict, changes: ParamDict | undefined, prefix: string, out: Changes): ParamDict {
+function updateDict(
+  current: ParamDict,
+  changes: ParamDict | undefined,
+  prefix: string,
+  out: Changes,
+): ParamDict {
   const next = { ...current };
   for (const [k, v] of Object.entries(changes ?? {})) {
     if (isDefault(v)) {
@@ -57,7 +62,8 @@ export async function modifyInstance(
   req: ModifyRequest,
   opts: OpOptions = {},
 ): Promise<OpResult<{ name: string; changes: Changes }>> {
-  if (!hasModifications(req)) throw new GuestosError("NOTHING_TO_DO", "Please give at least one of the parameters.");
+  if (!hasModifications(req))
+    throw new GuestosError("NOTHING_TO_DO", "Please give at least one of the parameters.");
   const name = resolveInstanceName(node, req.name);
   const input = {
     instance_name: name,
@@ -69,29 +75,35 @@ export async function modifyInstance(
     force_variant: req.forceVariant ?? false,
     force: req.force ?? false,
   };
-  return runJob(node, { op: "INSTANCE_SET_PARAMS", target: name, input, locks: [`instance:${name}`] }, opts, async () => {
-    const rec = lockedInstance(node, name);
-    const changes: Changes = [];
-    const osName = req.os ?? rec.os;
-    const osparams = updateOsParams(rec.osparams, req.osparams);
-    const priv = updateOsParams(getPrivateParams(node.db, rec.uuid), req.osparamsPrivate);
-    for (const [k, v] of Object.entries(req.osparams ?? {})) changes.push([`os/${k}`, isDefault(v) ? "default" : String(v)]);
-    for (const k of Object.keys(req.osparamsPrivate ?? {})) changes.push([`os_private/${k}`, REDACTED]);
-    if (!req.force && (req.os || req.osparams || req.osparamsPrivate)) {
-      await checkOsForInstance(node, osName, {
-        osparams: { ...osparams, ...priv },
-        forceVariant: req.forceVariant ?? false,
-        validateParams: Boolean(req.osparams || req.osparamsPrivate),
-      });
-    }
-    const hvparams = updateDict(rec.hvparams, req.hvparams, "hv", changes);
-    const beparams = updateDict(rec.beparams, req.beparams, "be", changes);
-    updateInstance(
-      node.db,
-      rec.uuid,
-      { os: osName, osparams, hvparams, beparams },
-      req.osparamsPrivate ? { privateParams: priv } : {},
-    );
-    return { name, changes };
-  });
+  return runJob(
+    node,
+    { op: "INSTANCE_SET_PARAMS", target: name, input, locks: [`instance:${name}`] },
+    opts,
+    async () => {
+      const rec = lockedInstance(node, name);
+      const changes: Changes = [];
+      const osName = req.os ?? rec.os;
+      const osparams = updateOsParams(rec.osparams, req.osparams);
+      const priv = updateOsParams(getPrivateParams(node.db, rec.uuid), req.osparamsPrivate);
+      for (const [k, v] of Object.entries(req.osparams ?? {}))
+        changes.push([`os/${k}`, isDefault(v) ? "default" : String(v)]);
+      for (const k of Object.keys(req.osparamsPrivate ?? {})) changes.push([`os_private/${k}`, REDACTED]);
+      if (!req.force && (req.os || req.osparams || req.osparamsPrivate)) {
+        await checkOsForInstance(node, osName, {
+          osparams: { ...osparams, ...priv },
+          forceVariant: req.forceVariant ?? false,
+          validateParams: Boolean(req.osparams || req.osparamsPrivate),
+        });
+      }
+      const hvparams = updateDict(rec.hvparams, req.hvparams, "hv", changes);
+      const beparams = updateDict(rec.beparams, req.beparams, "be", changes);
+      updateInstance(
+        node.db,
+        rec.uuid,
+        { os: osName, osparams, hvparams, beparams },
+        req.osparamsPrivate ? { privateParams: priv } : {},
+      );
+      return { name, changes };
+    },
+  );
 }

@@ -30,10 +30,19 @@ function toggle(list: string[], name: string, on: boolean | undefined): string[]
  * Change the per-OS settings. The OS need not exist (as in Ganeti); when it does, changed parameters are
  * checked against it (declared names, then verify), as Ganeti does on the master with required=False.
  */
-export async function modifyOs(node: NodeHandle, req: OsModifyRequest, opts: OpOptions = {}): Promise<OpResult<{ name: string }>> {
-  const any = [req.hidden, req.blacklisted, req.osparams, req.osparamsPrivate, req.hvparams].some((v) => v !== undefined);
+export async function modifyOs(
+  node: NodeHandle,
+  req: OsModifyRequest,
+  opts: OpOptions = {},
+): Promise<OpResult<{ name: string }>> {
+  const any = [req.hidden, req.blacklisted, req.osparams, req.osparamsPrivate, req.hvparams].some(
+    (v) => v !== undefined,
+  );
   if (!any) {
-    throw new GuestosError("NOTHING_TO_DO", "At least one of OS parameters or hypervisor parameters must be passed");
+    throw new GuestosError(
+      "NOTHING_TO_DO",
+      "At least one of OS parameters or hypervisor parameters must be passed",
+    );
   }
   const input = {
     os_name: req.name,
@@ -43,32 +52,38 @@ export async function modifyOs(node: NodeHandle, req: OsModifyRequest, opts: OpO
     osparams_private: maskParams(req.osparamsPrivate as Record<string, string> | undefined),
     os_hvp: req.hvparams ?? {},
   };
-  return runJob(node, { op: "CLUSTER_SET_PARAMS", target: req.name, input, locks: ["node-config"] }, opts, async () => {
-    // Re-read under the lock: another process may have changed the file since this one opened the node.
-    const config: NodeConfig = readConfig(node.home);
-    const osparams = updateOsParams(config.osparams[req.name] ?? {}, req.osparams);
-    if (req.osparams || req.osparamsPrivate) await checkIfPresent(node, req.name, osparams, req.osparamsPrivate);
-    const next: NodeConfig = {
-      ...config,
-      hiddenOs: toggle(config.hiddenOs, req.name, req.hidden),
-      blacklistedOs: toggle(config.blacklistedOs, req.name, req.blacklisted),
-      osparams: { ...config.osparams, [req.name]: osparams },
-      osHvp: { ...config.osHvp },
-    };
-    if (Object.keys(osparams).length === 0) delete next.osparams[req.name];
-    for (const [hv, params] of Object.entries(req.hvparams ?? {})) {
-      const merged: ParamDict = { ...next.osHvp[req.name]?.[hv] };
-      for (const [k, v] of Object.entries(params)) {
-        if (v === null) delete merged[k];
-        else merged[k] = v;
+  return runJob(
+    node,
+    { op: "CLUSTER_SET_PARAMS", target: req.name, input, locks: ["node-config"] },
+    opts,
+    async () => {
+      // Re-read under the lock: another process may have changed the file since this one opened the node.
+      const config: NodeConfig = readConfig(node.home);
+      const osparams = updateOsParams(config.osparams[req.name] ?? {}, req.osparams);
+      if (req.osparams || req.osparamsPrivate)
+        await checkIfPresent(node, req.name, osparams, req.osparamsPrivate);
+      const next: NodeConfig = {
+        ...config,
+        hiddenOs: toggle(config.hiddenOs, req.name, req.hidden),
+        blacklistedOs: toggle(config.blacklistedOs, req.name, req.blacklisted),
+        osparams: { ...config.osparams, [req.name]: osparams },
+        osHvp: { ...config.osHvp },
+      };
+      if (Object.keys(osparams).length === 0) delete next.osparams[req.name];
+      for (const [hv, params] of Object.entries(req.hvparams ?? {})) {
+        const merged: ParamDict = { ...next.osHvp[req.name]?.[hv] };
+        for (const [k, v] of Object.entries(params)) {
+          if (v === null) delete merged[k];
+          else merged[k] = v;
+        }
+        next.osHvp[req.name] = { ...next.osHvp[req.name], [hv]: merged };
       }
-      next.osHvp[req.name] = { ...next.osHvp[req.name], [hv]: merged };
-    }
-    writeConfig(node.home, next);
-    if (req.osparamsPrivate) setOsPrivateParams(node.db, req.name, req.osparamsPrivate);
-    node.config = next;
-    return { name: req.name };
-  });
+      writeConfig(node.home, next);
+      if (req.osparamsPrivate) setOsPrivateParams(node.db, req.name, req.osparamsPrivate);
+      node.config = next;
+      return { name: req.name };
+    },
+  );
 }
 
 async function checkIfPresent(
@@ -84,10 +99,10 @@ async function checkIfPresent(
     if (isGuestosError(err, "OS_NOT_FOUND")) return;
     throw err;
   }
-  const all = { ...osparams, ...Object.fromEntries(Object.entries(priv ?? {}).filter(([, v]) => v !== null)) } as Record<
-    string,
-    string
-  >;
+  const all = {
+    ...osparams,
+    ...Object.fromEntries(Object.entries(priv ?? {}).filter(([, v]) => v !== null)),
+  } as Record<string, string>;
   const os = await findOs(name, searchPath);
   checkParameters(os, Object.keys(all));
   await validateOs(name, { searchPath, osparams: all, forceVariant: true });

@@ -8,7 +8,11 @@ import { instanceView } from "./fill.js";
  * Instances for `instance list`: all (nice-sorted), or the named ones in the given order, each name
  * expanded as Ganeti does (`web1` for `web1.example.com`).
  */
-export function queryInstances(node: NodeHandle, names: string[] = [], opts: { unknown?: "list" | "info" } = {}): InstanceView[] {
+export function queryInstances(
+  node: NodeHandle,
+  names: string[] = [],
+  opts: { unknown?: "list" | "info" } = {},
+): InstanceView[] {
   if (names.length === 0) return listInstances(node.db).map((r) => instanceView(node, r));
   return names.map((n) => {
     const full = expandInstanceName(node.db, n);

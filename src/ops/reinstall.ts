@@ -1,7 +1,7 @@
 import { GuestosError } from "../errors.js";
 import { getPrivateParams, updateInstance } from "../node/index.js";
 import type { NodeHandle } from "../node/node.js";
-import { instanceSpecOf } from "./fill.js";
+import { fullOsparams, instanceSpecOf } from "./fill.js";
 import { runJob } from "./job.js";
 import { lockedInstance, requireDisks, requireDown, resolveInstanceName } from "./lookup.js";
 import { maskParams } from "./mask.js";
@@ -38,47 +38,62 @@ export async function reinstallInstance(
     osparams_secret: maskParams(req.osparamsSecret),
     force_variant: req.forceVariant ?? false,
   };
-  return runJob(node, { op: "INSTANCE_REINSTALL", target: name, input, locks: [`instance:${name}`] }, opts, async (ctx) => {
-    const rec = lockedInstance(node, name);
-    requireDown(rec, "reinstall");
-    if (rec.disks.length === 0) throw new GuestosError("NO_DISKS", `Instance '${name}' has no disks`);
-    const osName = req.os ?? rec.os;
-    const osparams = updateOsParams(rec.osparams, req.osparams);
-    const priv = updateOsParams(getPrivateParams(node.db, rec.uuid), req.osparamsPrivate);
-    const given = req.osparams || req.osparamsPrivate || req.osparamsSecret;
-    const os = await checkOsForInstance(node, osName, {
-      osparams: { ...osparams, ...req.osparamsSecret, ...priv },
-      forceVariant: req.forceVariant ?? false,
-      // Ganeti asks verify only when parameters are given; a new OS alone is only looked up.
-      validateParams: Boolean(given),
-    });
-    if (!os.scripts.create) {
-      throw new GuestosError("OS_UNTRUSTED", `Cannot reinstall instance ${name}: OS "${os.name}" has only create_untrusted`);
-    }
-    await requireDisks(rec, "reinstall");
-    if (osName !== rec.os) ctx.log("message", `Changing OS scripts to '${osName}'...`);
-    updateInstance(
-      node.db,
-      rec.uuid,
-      { os: osName, osparams, installState: "pending", lastError: null },
-      { privateParams: priv },
-    );
-    ctx.log("info", "Running instance OS create scripts...");
-    const stored = lockedInstance(node, name);
-    const spec = instanceSpecOf(node, stored, {
-      privateParams: priv,
-      secretParams: req.osparamsSecret ?? {},
-      debugLevel: opts.debugLevel ?? 0,
-    });
-    try {
-      await runInstanceScript(ctx, "reinstall", os, spec, { timeout: opts.timeout ?? null });
-    } catch (err) {
-      const e = err as GuestosError;
-      const message = `Could not install OS for instance '${name}' on node '${node.identity.name}': ${e.message}`;
-      updateInstance(node.db, rec.uuid, { installState: "failed", lastError: message });
-      throw new GuestosError(e.code ?? "SCRIPT_FAILED", message, { ...(e.hint ? { hint: e.hint } : {}), cause: err });
-    }
-    updateInstance(node.db, rec.uuid, { installState: "installed", lastError: null });
-    return { name, os: osName };
-  });
+  return runJob(
+    node,
+    { op: "INSTANCE_REINSTALL", target: name, input, locks: [`instance:${name}`] },
+    opts,
+    async (ctx) => {
+      const rec = lockedInstance(node, name);
+      requireDown(rec, "reinstall");
+      if (rec.disks.length === 0) throw new GuestosError("NO_DISKS", `Instance '${name}' has no disks`);
+      const osName = req.os ?? rec.os;
+      const osparams = updateOsParams(rec.osparams, req.osparams);
+      const priv = updateOsParams(getPrivateParams(node.db, rec.uuid), req.osparamsPrivate);
+      // LUInstanceReinstall._MergeValidateOsParams: SimpleFillOS of all three, always validated (Ganeti 3.0),
+      // and sent to the node as the osparams override of the create script.
+      const full = fullOsparams(node, osName, {
+        public: osparams,
+        private: priv,
+        secret: req.osparamsSecret ?? {},
+      });
+      const os = await checkOsForInstance(node, osName, {
+        osparams: full,
+        forceVariant: req.forceVariant ?? false,
+      });
+      if (!os.scripts.create) {
+        throw new GuestosError(
+          "OS_UNTRUSTED",
+          `Cannot reinstall instance ${name}: OS "${os.name}" has only create_untrusted`,
+        );
+      }
+      await requireDisks(rec, "reinstall");
+      if (osName !== rec.os) ctx.log("message", `Changing OS scripts to '${osName}'...`);
+      updateInstance(
+        node.db,
+        rec.uuid,
+        { os: osName, osparams, installState: "pending", lastError: null },
+        { privateParams: priv },
+      );
+      ctx.log("info", "Running instance OS create scripts...");
+      const stored = lockedInstance(node, name);
+      const spec = instanceSpecOf(node, stored, {
+        privateParams: priv,
+        osparamsOverride: full,
+        debugLevel: opts.debugLevel ?? 0,
+      });
+      try {
+        await runInstanceScript(ctx, "reinstall", os, spec, { timeout: opts.timeout ?? null });
+      } catch (err) {
+        const e = err as GuestosError;
+        const message = `Could not install OS for instance '${name}' on node '${node.identity.name}': ${e.message}`;
+        updateInstance(node.db, rec.uuid, { installState: "failed", lastError: message });
+        throw new GuestosError(e.code ?? "SCRIPT_FAILED", message, {
+          ...(e.hint ? { hint: e.hint } : {}),
+          cause: err,
+        });
+      }
+      updateInstance(node.db, rec.uuid, { installState: "installed", lastError: null });
+      return { name, os: osName };
+    },
+  );
 }

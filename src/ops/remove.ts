@@ -18,23 +18,32 @@ export async function removeInstance(
 ): Promise<OpResult<{ name: string }>> {
   const name = resolveInstanceName(node, req.name);
   const input = { instance_name: name, ignore_failures: req.ignoreFailures ?? false };
-  return runJob(node, { op: "INSTANCE_REMOVE", target: name, input, locks: [`instance:${name}`] }, opts, async (ctx) => {
-    const rec = lockedInstance(node, name);
-    const failures: string[] = [];
-    for (const d of rec.disks) {
-      if (d.adopted) continue;
-      await removeFileDisk(d.path).catch((err: Error) => failures.push(err.message));
-    }
-    if (rec.diskTemplate === "file") {
-      await removeFileStorageDir(fileStorageDir(node.home, name)).catch((err: Error) => failures.push(err.message));
-    }
-    if (failures.length > 0) {
-      if (!req.ignoreFailures) {
-        throw new GuestosError("DISK_REMOVE", "Can't remove instance's disks", { hint: failures.join("; ") });
+  return runJob(
+    node,
+    { op: "INSTANCE_REMOVE", target: name, input, locks: [`instance:${name}`] },
+    opts,
+    async (ctx) => {
+      const rec = lockedInstance(node, name);
+      const failures: string[] = [];
+      for (const d of rec.disks) {
+        if (d.adopted) continue;
+        await removeFileDisk(d.path).catch((err: Error) => failures.push(err.message));
       }
-      for (const f of failures) ctx.log("warning", `can't remove instance's disks: ${f}`);
-    }
-    deleteInstance(node.db, rec.uuid);
-    return { name };
-  });
+      if (rec.diskTemplate === "file") {
+        await removeFileStorageDir(fileStorageDir(node.home, name)).catch((err: Error) =>
+          failures.push(err.message),
+        );
+      }
+      if (failures.length > 0) {
+        if (!req.ignoreFailures) {
+          throw new GuestosError("DISK_REMOVE", "Can't remove instance's disks", {
+            hint: failures.join("; "),
+          });
+        }
+        for (const f of failures) ctx.log("warning", `can't remove instance's disks: ${f}`);
+      }
+      deleteInstance(node.db, rec.uuid);
+      return { name };
+    },
+  );
 }

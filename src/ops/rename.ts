@@ -21,7 +21,10 @@ export async function renameInstance(
   opts: OpOptions = {},
 ): Promise<OpResult<{ oldName: string; newName: string }>> {
   if (!isValidHostname(req.newName)) {
-    throw new GuestosError("BAD_NAME", `Cannot rename instance "${req.name}" to "${req.newName}": not a valid host name`);
+    throw new GuestosError(
+      "BAD_NAME",
+      `Cannot rename instance "${req.name}" to "${req.newName}": not a valid host name`,
+    );
   }
   const name = resolveInstanceName(node, req.name);
   const newName = req.newName;
@@ -48,7 +51,11 @@ export async function renameInstance(
     }
     const renamed = lockedInstance(node, newName);
     try {
-      const os = await checkOsForInstance(node, renamed.os, { osparams: {}, forceVariant: true, validateParams: false });
+      const os = await checkOsForInstance(node, renamed.os, {
+        osparams: {},
+        forceVariant: true,
+        validateParams: false,
+      });
       const spec = instanceSpecOf(node, renamed, { debugLevel: opts.debugLevel ?? 0 });
       await runInstanceScript(ctx, "rename", os, spec, { oldName: name, timeout: opts.timeout ?? null });
     } catch (err) {

@@ -5,6 +5,8 @@ import { fileURLToPath } from "node:url";
 import type { TestContext } from "node:test";
 import { requireDeps, type Dep } from "./deps.js";
 import type { DiskSpec, InstanceSpec } from "../../src/env/spec.js";
+import type { NodeConfig } from "../../src/node/config.js";
+import type { InstanceView } from "../../src/node/types.js";
 
 /**
  * Debian's Ganeti 3.0 as a test oracle (spec/ganeti-as-test-oracle.md): one Python process per batch of
@@ -90,12 +92,15 @@ export interface OracleDisk {
   uuid: string;
 }
 
-/** A NIC in the oracle's instance JSON. */
+/**
+ * A NIC in the oracle's instance JSON. With fill_cluster_defaults, an absent mode or link is the
+ * cluster's nicparams default (the NIC's own nicparams do not hold it), as in Ganeti's config.
+ */
 export interface OracleNic {
   mac: string;
   ip: string | null;
-  mode: string;
-  link: string;
+  mode?: string;
+  link?: string;
   uuid: string;
   name: string | null;
   netinfo?: OracleNetinfo;
@@ -121,9 +126,21 @@ export interface OracleInstance {
   debug: number;
   old_name?: string;
   os_search_path: string[];
-  fill_cluster_defaults: false;
+  /** false: hv/be/os/nic params are used as given; true: filled from `cluster` as the master's _InstDict does. */
+  fill_cluster_defaults: boolean;
+  /** The cluster's own settings (FillDict'ed over Ganeti's constants by the oracle). */
+  cluster?: OracleCluster;
   stub_devices: true;
   operations?: ("create" | "reinstall" | "rename" | "import" | "export")[];
+}
+
+/** A cluster's settings as env_oracle.py's "cluster" field takes them (each over Ganeti's defaults). */
+export interface OracleCluster {
+  hvparams?: Record<string, Record<string, unknown>>;
+  beparams?: Record<string, unknown>;
+  nicparams?: Record<string, unknown>;
+  osparams?: Record<string, Record<string, string>>;
+  os_hvp?: Record<string, Record<string, Record<string, unknown>>>;
 }
 
 /** What RunCmd would have been called with for create, reinstall or rename. */
@@ -322,4 +339,110 @@ export function toOracleInstance(
   if (opts.oldName !== undefined) inst.old_name = opts.oldName;
   if (opts.operations !== undefined) inst.operations = [...opts.operations];
   return inst;
+}
+
+/** A guestos node's config as the cluster settings Ganeti's master would fill instances from. */
+export function nodeConfigAsCluster(
+  config: Pick<NodeConfig, "hvparams" | "beparams" | "nicparams" | "osparams" | "osHvp">,
+): OracleCluster {
+  return {
+    hvparams: structuredClone(config.hvparams),
+    beparams: structuredClone(config.beparams),
+    nicparams: structuredClone(config.nicparams),
+    osparams: structuredClone(config.osparams),
+    os_hvp: structuredClone(config.osHvp),
+  };
+}
+
+/**
+ * A stored guestos instance (`instance info --json`) as the Ganeti instance object for the oracle: the
+ * instance's OWN hv/be/os/nic params, filled by Ganeti itself from `config` (fill_cluster_defaults), the
+ * node's uuid as primary node. Private values are not in a view: the caller passes the instance's stored
+ * ones. `osparamsOverride` is the instance_os_add RPC's override dict (create: the opcode's secret params;
+ * reinstall: the LU's whole SimpleFillOS result), passed as the oracle's osparams_secret.
+ */
+export function viewToOracleInstance(
+  view: InstanceView,
+  opts: {
+    config: Pick<NodeConfig, "hvparams" | "beparams" | "nicparams" | "osparams" | "osHvp">;
+    searchPath: string[];
+    privateParams?: Record<string, string>;
+    osparamsOverride?: Record<string, string>;
+    debugLevel?: number;
+    oldName?: string;
+    operations?: OracleInstance["operations"];
+  },
+): OracleInstance {
+  const inst: OracleInstance = {
+    name: view.name,
+    os: view.os,
+    hypervisor: view.hypervisor,
+    uuid: view.uuid,
+    ctime: view.ctime,
+    mtime: view.mtime,
+    primary_node: view.primaryNodeUuid,
+    secondary_nodes: [],
+    hvparams: structuredClone(view.hvparams),
+    beparams: structuredClone(view.beparams),
+    osparams: { ...view.osparams },
+    osparams_private: { ...opts.privateParams },
+    osparams_secret: { ...opts.osparamsOverride },
+    disks: view.disks.map((d): OracleDisk => ({
+      // constants.DT_BLOCK = "blockdev" with driver "manual"; DT_FILE = "file" with driver "loop".
+      dev_type: view.diskTemplate === "blockdev" ? "blockdev" : "file",
+      logical_id: [view.diskTemplate === "blockdev" ? "manual" : "loop", d.path],
+      path: d.path,
+      uri: null,
+      access: "kernelspace",
+      mode: d.mode,
+      size: d.size,
+      name: d.name,
+      uuid: d.uuid,
+    })),
+    nics: view.nics.map((n) => {
+      const nic: OracleNic = { mac: n.mac, ip: n.ip, uuid: n.uuid, name: n.name };
+      if (n.mode !== null) nic.mode = n.mode;
+      if (n.link !== null) nic.link = n.link;
+      return nic;
+    }),
+    debug: opts.debugLevel ?? 0,
+    os_search_path: [...opts.searchPath],
+    fill_cluster_defaults: true,
+    cluster: nodeConfigAsCluster(opts.config),
+    stub_devices: true,
+  };
+  if (opts.oldName !== undefined) inst.old_name = opts.oldName;
+  if (opts.operations !== undefined) inst.operations = [...opts.operations];
+  return inst;
+}
+
+/**
+ * Ganeti's objects.Cluster.SimpleFillOS with private and secret params (master side, so the oracle does
+ * not run it): public defaults of the base name, then of the full name, then the instance's; the same for
+ * private ones over the cluster's private defaults; then public.update(private).update(secret). Ganeti
+ * refuses a key given in two of the three; so does this.
+ */
+export function simpleFillOs(
+  os: string,
+  publicParams: Record<string, string>,
+  opts: {
+    osparams: Record<string, Record<string, string>>;
+    privateDefaults?: Record<string, Record<string, string>>;
+    privateParams?: Record<string, string>;
+    secretParams?: Record<string, string>;
+  },
+): Record<string, string> {
+  const base = os.split("+", 1)[0]!;
+  const layer = (byOs: Record<string, Record<string, string>>, own: Record<string, string>) => ({
+    ...byOs[base],
+    ...byOs[os],
+    ...own,
+  });
+  const pub = layer(opts.osparams, publicParams);
+  const priv = layer(opts.privateDefaults ?? {}, opts.privateParams ?? {});
+  const secret = { ...opts.secretParams };
+  const keys = [...Object.keys(pub), ...Object.keys(priv), ...Object.keys(secret)];
+  const repeated = keys.filter((k, i) => keys.indexOf(k) !== i);
+  if (repeated.length > 0) throw new Error(`SimpleFillOS: keys given twice: ${repeated.join(", ")}`);
+  return { ...pub, ...priv, ...secret };
 }
