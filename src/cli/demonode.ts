@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { open, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { isGuestosError } from "../errors.js";
 import { openNode, osLogDir, type NodeHandle } from "../node/index.js";
 import type { JobLogEntry } from "../node/types.js";
@@ -64,17 +64,18 @@ export async function nodeTour(root: string, searchDir: string): Promise<string[
       },
       opts,
     );
-    say(`  disk 0 (${disk0()}) now starts with: ${await firstLine(disk0())}`);
+    say(`  disk 0 is ${relative(home, disk0())} in the home, a sparse file`);
+    say(`  disk 0 now starts with: ${await firstLine(disk0())}`);
 
     say(
-      "\n$ guestos instance add -o hello -t file --disk 0:size=64M -O 'greeting=hi; reboot' bad.example.com",
+      "\n$ guestos instance add -o hello+default -t file --disk 0:size=64M -O 'greeting=hi; reboot' bad.example.com",
     );
     try {
       await addInstance(
         node,
         {
           name: "bad.example.com",
-          os: "hello",
+          os: "hello+default",
           template: "file",
           disks: [{ index: 0, size: 64, adopt: null, mode: "rw", name: null }],
           nics: [],
@@ -99,7 +100,7 @@ export async function nodeTour(root: string, searchDir: string): Promise<string[
       opts,
     );
     say(`Instance 'web1.example.com' renamed to '${renamed.result.newName}'`);
-    say(`  disk 0 (${disk0()}) now starts with: ${await firstLine(disk0())}`);
+    say(`  disk 0 moved to ${relative(home, disk0())}; it now starts with: ${await firstLine(disk0())}`);
 
     if (withNoop) {
       say(

@@ -24,7 +24,7 @@ import { fullOsparams, instanceSpecOf } from "./fill.js";
 import { runJob, type JobContext } from "./job.js";
 import { maskParams } from "./mask.js";
 import { checkNotBlacklisted, checkOsForInstance } from "./osvalidate.js";
-import { runInstanceScript } from "./script.js";
+import { recordInstallFailure, runInstanceScript } from "./script.js";
 import type { AddRequest, NicRequest, OpOptions, OpResult } from "./types.js";
 
 /** Checks of the request's shape that need no node state; failing them creates no job. */
@@ -297,7 +297,7 @@ export async function addInstance(
       } catch (err) {
         const e = err as GuestosError;
         const message = `Could not add os for instance ${req.name} on node ${node.identity.name}: ${e.message}`;
-        updateInstance(node.db, stored.uuid, { installState: "failed", lastError: message });
+        recordInstallFailure(node, stored.uuid, message);
         throw new GuestosError(e.code ?? "SCRIPT_FAILED", message, {
           hint:
             `the instance is kept with its disks; retry with "guestos instance reinstall ${req.name}" ` +

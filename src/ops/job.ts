@@ -8,10 +8,17 @@ import {
   finishJob,
   removeJobResource,
   startJob,
+  storeError,
 } from "../node/index.js";
 import type { NodeHandle } from "../node/node.js";
 import type { JobLogKind, JobResourceKind } from "../node/types.js";
 import type { OpOptions, OpResult } from "./types.js";
+
+/** A better-sqlite3 failure (SQLITE_FULL, SQLITE_IOERR...) that a job body let through unwrapped. */
+function isSqliteError(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === "string" && code.startsWith("SQLITE_");
+}
 
 /** What a job body gets: its id, the node, and ways to log and to register what it leaves behind. */
 export interface JobContext {
@@ -69,9 +76,11 @@ export async function runJob<T>(
   } catch (err) {
     const e = isGuestosError(err)
       ? err
-      : new GuestosError("INTERNAL", `Job ${job.id} failed: ${(err as Error)?.message ?? String(err)}`, {
-          cause: err,
-        });
+      : isSqliteError(err)
+        ? storeError("update", err)
+        : new GuestosError("INTERNAL", `Job ${job.id} failed: ${(err as Error)?.message ?? String(err)}`, {
+            cause: err,
+          });
     try {
       finishJob(db, job.id, { error: { code: e.code, message: e.message, hint: e.hint ?? null } });
     } catch {

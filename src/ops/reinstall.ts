@@ -7,7 +7,7 @@ import { lockedInstance, requireDisks, requireDown, resolveInstanceName } from "
 import { maskParams } from "./mask.js";
 import { checkOsForInstance } from "./osvalidate.js";
 import { updateOsParams } from "./params.js";
-import { runInstanceScript } from "./script.js";
+import { recordInstallFailure, runInstanceScript } from "./script.js";
 import type { OpOptions, OpResult } from "./types.js";
 
 /** `instance reinstall`: optionally a new OS and parameter changes; stored parameters are kept unless changed. */
@@ -86,7 +86,7 @@ export async function reinstallInstance(
       } catch (err) {
         const e = err as GuestosError;
         const message = `Could not install OS for instance '${name}' on node '${node.identity.name}': ${e.message}`;
-        updateInstance(node.db, rec.uuid, { installState: "failed", lastError: message });
+        recordInstallFailure(node, rec.uuid, message);
         throw new GuestosError(e.code ?? "SCRIPT_FAILED", message, {
           ...(e.hint ? { hint: e.hint } : {}),
           cause: err,

@@ -1,7 +1,8 @@
 import type { InstanceSpec } from "../env/spec.js";
 import { detachLoopsBackedBy } from "../disks/index.js";
 import { osLogDir } from "../node/home.js";
-import { processStartTime } from "../node/index.js";
+import { processStartTime, updateInstance } from "../node/index.js";
+import type { NodeHandle } from "../node/node.js";
 import type { OsDefinition } from "../osdef/types.js";
 import type { JobContext } from "./job.js";
 import { planScript, runPlanned, type ScriptOutcome } from "./runscript.js";
@@ -50,5 +51,18 @@ export async function runInstanceScript(
   } finally {
     if (group) ctx.removeResource("pgid", group);
     for (const p of paths) ctx.removeResource("loopfile", p);
+  }
+}
+
+/**
+ * Mark an instance's install failed after its script failed. The script's failure is the error to report:
+ * when the store cannot take the update (its disk is full, often filled by that very script), the instance
+ * stays `pending` and recovery marks it failed once this job's process is gone.
+ */
+export function recordInstallFailure(node: NodeHandle, uuid: string, message: string): void {
+  try {
+    updateInstance(node.db, uuid, { installState: "failed", lastError: message });
+  } catch {
+    // See above: reporting the script's error matters more than recording it now.
   }
 }

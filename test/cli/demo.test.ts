@@ -3,7 +3,7 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { mkdtemp, readdir, realpath, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { guestos } from "../interop/cli.js";
 
@@ -50,8 +50,46 @@ describe("guestos demo", () => {
     assert.ok(lines.includes("  | create: web1.example.com, variant minimal, reinstall=no"));
     assert.ok(lines.includes("  | create: web1.example.com, variant minimal, reinstall=1"));
     assert.ok(lines.includes("  | rename: web1.example.com -> web2.example.com"));
+    const engineStart = lines.indexOf(
+      "The engine underneath: each OS script run on its own (guestos os ...)",
+    );
+    assert.ok(engineStart > 0);
+    const nodePart = lines.slice(0, engineStart);
+    const progress = (l: string) => l.replace(/^\w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d \d{4} /, "");
+    const after = (cmd: string, n: number) =>
+      nodePart.slice(nodePart.indexOf(cmd) + 1, nodePart.indexOf(cmd) + 1 + n).map(progress);
     assert.deepEqual(
-      lines.filter((l) => l.includes("now starts with")),
+      after(
+        "$ guestos instance add -o hello+default -t file --disk 0:size=64M -O greeting=hello web1.example.com",
+        4,
+      ),
+      [
+        "* creating instance disks...",
+        "adding instance web1.example.com to cluster config",
+        "adding disks to cluster config",
+        "* running the instance OS create scripts...",
+      ],
+    );
+    assert.deepEqual(
+      nodePart.filter((l) => l.includes("now starts with")).map((l) => l.replace(/ moved to .*; it/, " it")),
+      [
+        "  disk 0 now starts with: guestos-demo web1.example.com default hello",
+        "  disk 0 now starts with: guestos-demo web1.example.com default bonjour",
+        "  disk 0 it now starts with: guestos-demo web2.example.com default bonjour",
+      ],
+    );
+    assert.ok(
+      nodePart.includes(
+        "Error: OS Parameters validation failed on node " +
+          hostname() +
+          ": OS validation script failed (exited with exit code 1), output: greeting must be plain text, got: hi; reboot",
+      ),
+    );
+    assert.ok(nodePart.includes("Instance 'web1.example.com' renamed to 'web2.example.com'"));
+    assert.ok(nodePart.some((l) => /^ 4 success INSTANCE_RENAME$/.test(l)));
+    assert.ok(nodePart.some((l) => /^ 2 error   INSTANCE_CREATE\(bad\.example\.com\)$/.test(l)));
+    assert.deepEqual(
+      lines.slice(engineStart).filter((l) => l.includes("now starts with")),
       [
         "  disk 0 now starts with: guestos-demo web1.example.com minimal hello",
         "  disk 0 now starts with: guestos-demo web2.example.com minimal hello",

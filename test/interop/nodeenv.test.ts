@@ -453,7 +453,7 @@ describe("node ops: every script's environment is Ganeti's", { concurrency: fals
     for (const args of [
       ["instance", "list"],
       ["instance", "list", "--json"],
-      ["instance", "list", "-o", "name,os,osparams,status"],
+      ["instance", "list", "-o", "name,osparams,custom_osparams", "--separator", "|"],
       ["instance", "info", "--all"],
       ["instance", "info", "--all", "--json"],
       ["job", "list"],
@@ -462,8 +462,13 @@ describe("node ops: every script's environment is Ganeti's", { concurrency: fals
       ["job", "info", ...ids, "--json"],
     ]) {
       const r = await cli(args);
+      assert.equal(r.code, 0, `guestos ${args.join(" ")}: ${r.stderr}`);
       outputs.push([args.join(" "), r.stdout + r.stderr]);
     }
+    // The listings do show the public values, so their absence of private ones means something.
+    const listed = outputs.find(([what]) => what.includes("custom_osparams"))![1];
+    assert.match(listed, /pub_two=changed/);
+    assert.match(listed, /pub-base=node base/);
     for (const [what, text] of outputs) {
       for (const v of [...privateValues, ...secretValues])
         assert.ok(!text.includes(v), `${what} shows "${v}"`);
