@@ -7,7 +7,7 @@ import { parseInstanceSpec } from "../env/index.js";
 import { isGuestosError } from "../errors.js";
 import { diagnose, findOs, validateOs } from "../osdef/index.js";
 import { planScript, runPlanned } from "../ops/runscript.js";
-import { nodeTour } from "./demonode.js";
+import { firstLine, nodeTour } from "./demonode.js";
 import type { CommandResult } from "./output.js";
 import { renderDiagnose } from "./osrender.js";
 
@@ -50,17 +50,6 @@ export async function writeDemoOs(dir: string): Promise<void> {
     if (!name.includes(".") && name !== "ganeti_api_version") await chmod(join(dir, name), 0o755);
   }
 }
-
-const banner = async (path: string): Promise<string> => {
-  const fh = await open(path, "r");
-  try {
-    const buf = Buffer.alloc(80);
-    const { bytesRead } = await fh.read(buf, 0, 80, 0);
-    return buf.subarray(0, bytesRead).toString("latin1").split("\n")[0]!;
-  } finally {
-    await fh.close();
-  }
-};
 
 /** `guestos demo`: a tour of the engine in a throwaway directory, using nothing but the machine's /bin/sh. */
 export async function demo(opts: { keep?: boolean | undefined }): Promise<CommandResult> {
@@ -125,7 +114,7 @@ export async function demo(opts: { keep?: boolean | undefined }): Promise<Comman
     say("\nThe environment create receives (guestos os run create --dry-run):");
     for (const [k, v] of Object.entries(create.env)) say(`  ${k}=${v}`);
     await run("guestos os run create", create);
-    say(`  disk 0 now starts with: ${await banner(disks[0]!)}`);
+    say(`  disk 0 now starts with: ${await firstLine(disks[0]!)}`);
     await run("guestos os run create --reinstall", planScript("reinstall", os, spec, { logDir }));
 
     const renamed = parseInstanceSpec({ ...doc, name: "web2.example.com", uuid: spec.uuid });
@@ -133,7 +122,7 @@ export async function demo(opts: { keep?: boolean | undefined }): Promise<Comman
       "guestos os run rename --old-name web1.example.com",
       planScript("rename", os, renamed, { logDir, oldName: "web1.example.com" }),
     );
-    say(`  disk 0 now starts with: ${await banner(disks[0]!)}`);
+    say(`  disk 0 now starts with: ${await firstLine(disks[0]!)}`);
 
     const dump = join(root, "disk0.dump");
     const sink = createWriteStream(dump);
@@ -160,7 +149,7 @@ export async function demo(opts: { keep?: boolean | undefined }): Promise<Comman
         stdin: createReadStream(dump),
       },
     );
-    say(`  disk 1 now starts with: ${await banner(disks[1]!)}`);
+    say(`  disk 1 now starts with: ${await firstLine(disks[1]!)}`);
     say(opts.keep ? `\nKept ${root}` : "\nDone; the demo directory was removed (use --keep to look at it).");
   } finally {
     if (!opts.keep) await rm(root, { recursive: true, force: true });

@@ -11,14 +11,26 @@ import {
   reinstallInstance,
   removeInstance,
   renameInstance,
+  type NicRequest,
   type OpOptions,
 } from "../ops/index.js";
 import { renderInstanceList } from "./instlist.js";
 import { formatLogLine, renderJobList } from "./jobrender.js";
 
 const NOOP = "/usr/share/ganeti/os";
+const AUTO_NIC: NicRequest = {
+  index: 0,
+  mac: "auto",
+  ip: null,
+  mode: null,
+  link: null,
+  vlan: null,
+  name: null,
+  network: null,
+};
 
-async function firstLine(path: string): Promise<string> {
+/** The first line (at most 80 bytes) at the start of a disk image. */
+export async function firstLine(path: string): Promise<string> {
   const fh = await open(path, "r");
   try {
     const buf = Buffer.alloc(80);
@@ -57,9 +69,7 @@ export async function nodeTour(root: string, searchDir: string): Promise<string[
         os: "hello+default",
         template: "file",
         disks: [{ index: 0, size: 64, adopt: null, mode: "rw", name: null }],
-        nics: [
-          { index: 0, mac: "auto", ip: null, mode: null, link: null, vlan: null, name: null, network: null },
-        ],
+        nics: [AUTO_NIC],
         osparams: { greeting: "hello" },
       },
       opts,
@@ -113,18 +123,7 @@ export async function nodeTour(root: string, searchDir: string): Promise<string[
           os: "noop",
           template: "file",
           disks: [{ index: 0, size: 32, adopt: null, mode: "rw", name: null }],
-          nics: [
-            {
-              index: 0,
-              mac: "auto",
-              ip: null,
-              mode: null,
-              link: null,
-              vlan: null,
-              name: null,
-              network: null,
-            },
-          ],
+          nics: [AUTO_NIC],
         },
         opts,
       );

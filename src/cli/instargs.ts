@@ -22,6 +22,7 @@ import { enforceTypes, normalizeDefaults, upgradeBeParams, VALUE_DEFAULT } from 
 import type { NodeDiskTemplate, ParamDict, ParamValue } from "../node/types.js";
 import { parseKeyVal, parseStringKeyVal, type KeyValValue } from "./keyval.js";
 import { isUnitValueError, parseUnit } from "../node/units.js";
+import type { DiskRequest, NicRequest } from "../ops/types.js";
 
 /** constants.MAX_DISKS and MAX_NICS. */
 export const MAX_DISKS = 16;
@@ -30,29 +31,8 @@ export const MAX_NICS = 8;
 export const MAX_TAG_LEN = 128;
 export const MAX_TAGS_PER_OBJ = 4096;
 
-/** One disk of `instance add`, as the job will create or adopt it. */
-export interface DiskRequest {
-  index: number;
-  /** MiB; null for an adopted disk (its size comes from the device). */
-  size: number | null;
-  adopt: string | null;
-  mode: "rw" | "ro";
-  name: string | null;
-}
-
-/** One NIC of `instance add`. null mode/link/vlan mean the node's nicparams default. */
-export interface NicRequest {
-  index: number;
-  /** "auto" | "generate" | a normalised (lower-case) aa:bb:cc:dd:ee:ff. */
-  mac: string;
-  /** null, "pool" (an address from `network`) or an IPv4/IPv6 address. */
-  ip: string | null;
-  mode: string | null;
-  link: string | null;
-  vlan: string | null;
-  name: string | null;
-  network: string | null;
-}
+// The request shapes belong to ops, which carries them out; the CLI only fills them in.
+export type { DiskRequest, NicRequest } from "../ops/types.js";
 
 type IdentDict = Record<string, KeyValValue> | false | null;
 

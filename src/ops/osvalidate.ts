@@ -18,7 +18,7 @@ function prefixed(prefix: string, err: unknown): unknown {
 }
 
 /**
- * Ganeti's CheckNodeHasOS then CheckOSParams, with their messages: the OS must exist and be valid on this
+ * Ganeti's CheckOSParams (node side: ValidateOS), with its messages: the OS must exist and be valid on this
  * node, the variant must be listed (unless forced), and for API 20 the parameters must be declared and
  * accepted by `verify`. `osparams` is everything the OS will get: public, private and secret together.
  */
@@ -34,7 +34,14 @@ export async function checkOsForInstance(
     def = await findOs(os, searchPath);
     if (opts.forceVariant !== true) checkVariant(def, os);
   } catch (err) {
-    throw prefixed(`OS '${os}' not in supported OS list for node ${where}`, err);
+    // Ganeti 3.0 finds the OS and checks the variant inside ValidateOS, so add and reinstall report a
+    // missing OS or a bad variant under CheckOSParams's prefix. A lookup alone (Ganeti makes none there)
+    // keeps the wording of Ganeti 2's CheckNodeHasOS.
+    const prefix =
+      opts.validateParams === false
+        ? `OS '${os}' not in supported OS list for node ${where}`
+        : `OS Parameters validation failed on node ${where}`;
+    throw prefixed(prefix, err);
   }
   if (opts.validateParams === false) return def;
   try {

@@ -39,18 +39,32 @@ export async function runInstanceScript(
         group = `${pid}:${processStartTime(pid) ?? ""}`;
         ctx.addResource("pgid", group);
       },
-      onLogFile: (path) => ctx.addLogFile(path),
+      onLogFile: (path) => bestEffort(() => ctx.addLogFile(path)),
     });
   } catch (err) {
     for (const p of paths) {
       for (const dev of await detachLoopsBackedBy(p).catch(() => [] as string[])) {
-        ctx.log("warning", `Detached loop device ${dev} that the ${kind} script left attached to ${p}`);
+        bestEffort(() => ctx.log("warning", `Detached loop device ${dev} that the ${kind} script left attached to ${p}`));
       }
     }
     throw err;
   } finally {
-    if (group) ctx.removeResource("pgid", group);
-    for (const p of paths) ctx.removeResource("loopfile", p);
+    // finishJob forgets the resources too; recovery copes with stale ones (the group is gone, no loop left).
+    const spawned: string | null = group;
+    if (spawned) bestEffort(() => ctx.removeResource("pgid", spawned));
+    for (const p of paths) bestEffort(() => ctx.removeResource("loopfile", p));
+  }
+}
+
+/**
+ * Bookkeeping once the script has ended must not replace its outcome: when the store cannot be written
+ * (a script that filled the disk under the home), the script's own error is the one worth reporting.
+ */
+function bestEffort(write: () => void): void {
+  try {
+    write();
+  } catch {
+    // See above.
   }
 }
 

@@ -3,16 +3,19 @@ import type { JobLogEntry, NodeDiskTemplate, ParamDict } from "../node/types.js"
 /** One `--disk N:...` request: a new disk of `size` MiB, or an adopted block device. */
 export interface DiskRequest {
   index: number;
+  /** MiB; null for an adopted disk (its size comes from the device). */
   size: number | null;
   adopt: string | null;
   mode: "rw" | "ro";
   name: string | null;
 }
 
-/** One `--net N:...` request. `mac` is "auto"/"generate" or a normalised MAC. */
+/** One `--net N:...` request. null mode/link/vlan mean the node's nicparams default. */
 export interface NicRequest {
   index: number;
+  /** "auto" | "generate" | a normalised (lower-case) aa:bb:cc:dd:ee:ff. */
   mac: string;
+  /** null, "pool" (an address from `network`) or an IPv4/IPv6 address. */
   ip: string | null;
   mode: string | null;
   link: string | null;

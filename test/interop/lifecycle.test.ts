@@ -14,22 +14,16 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { attachLoop, detachLoop } from "../../src/disks/index.js";
 import { guestos, type CliResult } from "./cli.js";
+import { DEBOOTSTRAP, DEBOOTSTRAP_DEPS, debootstrapOs } from "./debootstrap.js";
 import { requireDeps, type Dep } from "./deps.js";
 
 const sh = promisify(execFile);
 const NOOP = "/usr/share/ganeti/os/noop";
-const DEBOOTSTRAP = "/usr/share/ganeti/os/debootstrap";
-const VARIANT_DIR = "/etc/ganeti/instance-debootstrap/variants";
-const VARIANT_CONF = join(VARIANT_DIR, "bookworm.conf");
 const MiB = 1024 * 1024;
 // A cached bookworm create takes 20-40 s; an uncached one downloads the whole base system.
 const SLOW = { timeout: 1_800_000 };
 
 const NOOP_DEPS: Dep[] = [{ path: NOOP, pkg: "ganeti-os-noop" }];
-const DEBOOTSTRAP_DEPS: Dep[] = [
-  { path: DEBOOTSTRAP, pkg: "ganeti-instance-debootstrap" },
-  { path: "/usr/sbin/debootstrap", pkg: "debootstrap" },
-];
 
 /** cli.PollJob's `time.ctime(ts) + " "`: the day of the month is padded with a space. */
 const CTIME = /^\w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d \d{4} /;
@@ -96,7 +90,6 @@ async function loopsOf(file: string): Promise<string> {
 describe("the instance lifecycle with Debian's real OS definitions through the CLI", () => {
   let root: string;
   let searchDir: string;
-  let madeConf = false;
   let debootstrapReady = false;
   // What a test attached or mounted, undone by afterEach whatever the test did.
   let loops: string[] = [];
@@ -107,25 +100,8 @@ describe("the instance lifecycle with Debian's real OS definitions through the C
     searchDir = join(root, "os");
     await mkdir(searchDir);
     if (existsSync(NOOP)) await symlink(NOOP, join(searchDir, "noop"));
-    // Debian's scripts plus a bookworm variant without partitions (no device-mapper here), as realos.test.ts.
-    if (existsSync(DEBOOTSTRAP) && existsSync(VARIANT_DIR)) {
-      const osdir = join(searchDir, "debootstrap");
-      await mkdir(osdir);
-      for (const f of [
-        "create",
-        "export",
-        "import",
-        "rename",
-        "verify",
-        "common.sh",
-        "ganeti_api_version",
-        "parameters.list",
-      ]) {
-        await symlink(join(DEBOOTSTRAP, f), join(osdir, f));
-      }
-      await writeFile(join(osdir, "variants.list"), "default\nbookworm\n");
-      madeConf = !existsSync(VARIANT_CONF);
-      if (madeConf) await writeFile(VARIANT_CONF, 'SUITE="bookworm"\nPARTITION_STYLE="none"\n');
+    if (existsSync(DEBOOTSTRAP)) {
+      await debootstrapOs(searchDir);
       debootstrapReady = true;
     }
   });
@@ -140,7 +116,6 @@ describe("the instance lifecycle with Debian's real OS definitions through the C
   });
 
   after(async () => {
-    if (madeConf) await rm(VARIANT_CONF, { force: true });
     if (root) await rm(root, { recursive: true, force: true });
   });
 
@@ -203,13 +178,7 @@ describe("the instance lifecycle with Debian's real OS definitions through the C
   }
 
   function needDebootstrap(t: TestContext): boolean {
-    if (!requireDeps(t, DEBOOTSTRAP_DEPS)) return false;
-    if (!debootstrapReady) {
-      if (process.env.CI === "true") throw new Error(`${VARIANT_DIR} is missing`);
-      t.skip(`${VARIANT_DIR} is missing`);
-      return false;
-    }
-    return true;
+    return requireDeps(t, DEBOOTSTRAP_DEPS) && debootstrapReady;
   }
 
   /** The disk files of an instance with file storage, in disk order (`<uuid>.file.disk<N>`). */

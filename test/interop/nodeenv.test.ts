@@ -467,8 +467,8 @@ describe("node ops: every script's environment is Ganeti's", { concurrency: fals
     }
     // The listings do show the public values, so their absence of private ones means something.
     const listed = outputs.find(([what]) => what.includes("custom_osparams"))![1];
-    assert.match(listed, /pub_two=changed/);
-    assert.match(listed, /pub-base=node base/);
+    assert.match(listed, /'pub_two': 'changed'/);
+    assert.match(listed, /'pub-base': 'node base'/);
     for (const [what, text] of outputs) {
       for (const v of [...privateValues, ...secretValues])
         assert.ok(!text.includes(v), `${what} shows "${v}"`);

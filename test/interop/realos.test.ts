@@ -5,20 +5,18 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, open, readFile, readdir, rm, symlink, writeFile } from "node:fs/promises";
+import { mkdtemp, open, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { randomBytes } from "node:crypto";
 import { attachLoop, detachLoop } from "../../src/disks/index.js";
 import { guestos } from "./cli.js";
+import { DEBOOTSTRAP_DEPS, debootstrapOs } from "./debootstrap.js";
 import { requireDeps } from "./deps.js";
 
 const sh = promisify(execFile);
 const NOOP = "/usr/share/ganeti/os/noop";
-const DEBOOTSTRAP = "/usr/share/ganeti/os/debootstrap";
-const VARIANT_CONF = "/etc/ganeti/instance-debootstrap/variants/bookworm.conf";
 const MiB = 1024 * 1024;
 
 async function sparseFile(path: string, size: number, chunks: { offset: number; data: Buffer }[] = []) {
@@ -135,34 +133,9 @@ describe("Debian's real OS definitions through guestos os run", () => {
     "debootstrap (API 20, bookworm variant): a bootable filesystem that rename, export and import carry",
     { timeout: 1_800_000 },
     async (t) => {
-      if (
-        !requireDeps(t, [
-          { path: DEBOOTSTRAP, pkg: "ganeti-instance-debootstrap" },
-          { path: "/usr/sbin/debootstrap", pkg: "debootstrap" },
-        ])
-      )
-        return;
+      if (!requireDeps(t, DEBOOTSTRAP_DEPS)) return;
       // A temporary search dir: Debian's scripts, plus a bookworm variant (no device-mapper here, so no partitions).
-      const osdir = join(root, "os", "debootstrap");
-      await mkdir(osdir, { recursive: true });
-      for (const f of [
-        "create",
-        "export",
-        "import",
-        "rename",
-        "verify",
-        "common.sh",
-        "ganeti_api_version",
-        "parameters.list",
-      ]) {
-        await symlink(join(DEBOOTSTRAP, f), join(osdir, f));
-      }
-      await writeFile(join(osdir, "variants.list"), "default\nbookworm\n");
-      const madeConf = !existsSync(VARIANT_CONF);
-      if (madeConf) await writeFile(VARIANT_CONF, 'SUITE="bookworm"\nPARTITION_STYLE="none"\n');
-      t.after(async () => {
-        if (madeConf) await rm(VARIANT_CONF, { force: true });
-      });
+      await debootstrapOs(join(root, "os"));
 
       const [img1, img2] = [join(root, "deb1.img"), join(root, "deb2.img")];
       await sparseFile(img1, 1024 * MiB);
