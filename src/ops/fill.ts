@@ -1,4 +1,6 @@
+import { pyStrRepr } from "../env/pyrepr.js";
 import type { InstanceSpec, NicSpec } from "../env/spec.js";
+import { GuestosError } from "../errors.js";
 import { getOsPrivateParams, getPrivateParams } from "../node/index.js";
 import { BEC_DEFAULTS, HVC_DEFAULTS, NICC_DEFAULTS } from "../node/hvdata.js";
 import type { NodeHandle } from "../node/node.js";
@@ -85,11 +87,36 @@ export function fullOsparams(
   os: string,
   params: { public: Record<string, string>; private: Record<string, string>; secret: Record<string, string> },
 ): Record<string, string> {
-  return {
-    ...filledOsparams(node.config.osparams, os, params.public),
-    ...filledOsparams(osPrivateDefaults(node, os), os, params.private),
-    ...params.secret,
+  const pub = filledOsparams(node.config.osparams, os, params.public);
+  const priv = filledOsparams(osPrivateDefaults(node, os), os, params.private);
+  checkDistinct(pub, priv, params.secret);
+  return { ...pub, ...priv, ...params.secret };
+}
+
+/** SimpleFillOS's refusal of a key set at two visibilities, with its exact (oddly indented) message. */
+function checkDistinct(...dicts: Record<string, string>[]): void {
+  const seen = new Map<string, number>();
+  for (const d of dicts) for (const k of Object.keys(d)) seen.set(k, (seen.get(k) ?? 0) + 1);
+  const dup = new Set([...seen].filter(([, n]) => n > 1).map(([k]) => k));
+  if (dup.size === 0) return;
+  const fmt = (d: Record<string, string>): string => {
+    const keys = Object.keys(d)
+      .filter((k) => dup.has(k))
+      .map(pyStrRepr)
+      .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    return keys.length > 0 ? keys.join(", ") : "(none)";
   };
+  const [pub, priv, secret] = dicts as [Record<string, string>, Record<string, string>, Record<string, string>];
+  throw new GuestosError(
+    "OS_PARAMS_REPEATED",
+    `Cannot assign multiple values to OS parameters.
+
+      Conflicting OS parameters that would have been set by this operation:
+      - at public visibility:  ${fmt(pub)}
+      - at private visibility: ${fmt(priv)}
+      - at secret visibility:  ${fmt(secret)}
+      `,
+  );
 }
 
 /** Everything private about an instance that its scripts get: stored private values, and this job's secrets. */
