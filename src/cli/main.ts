@@ -210,6 +210,7 @@ export function buildProgram(): Command {
   os.command("list")
     .description("list valid OS names (name+variant), as gnt-os list")
     .addOption(searchPath())
+    .addOption(homeOption())
     .option("--no-headers", "do not print the header line")
     .option("--json", "print JSON")
     .action((o) => act(o.json, async () => (await import("./os.js")).osList(o)));
@@ -217,6 +218,7 @@ export function buildProgram(): Command {
   os.command("diagnose")
     .description("show every OS definition and its status; exit 1 if any is invalid")
     .addOption(searchPath())
+    .addOption(homeOption())
     .option("--json", "print JSON")
     .action((o) => act(o.json, async () => (await import("./os.js")).osDiagnose(o)));
 
@@ -225,6 +227,7 @@ export function buildProgram(): Command {
     .description("show details of OS definitions, as gnt-os info")
     .argument("[names...]", "OS names")
     .addOption(searchPath())
+    .addOption(homeOption())
     .option("--json", "print JSON")
     .action((names, o) => act(o.json, async () => (await import("./os.js")).osInfo(names, o)));
 
@@ -232,6 +235,7 @@ export function buildProgram(): Command {
     .description("check an OS name, its variant and parameters, running the OS's verify script")
     .argument("<name>", "NAME[+VARIANT]")
     .addOption(searchPath())
+    .addOption(homeOption())
     .option("-O, --os-parameters <params>", "OS parameters, key=value,...")
     .option("--force-variant", "do not check the variant")
     .option("--timeout <seconds>", "kill verify after this many seconds", intArg("--timeout", MAX_TIMEOUT_S))

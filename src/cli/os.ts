@@ -6,20 +6,43 @@ import { withNode, type NodeOptions } from "./nodeopen.js";
 import { diagnose, searchPathFrom, validateOs } from "../osdef/index.js";
 import { parseStringKeyVal } from "./keyval.js";
 import type { CommandResult } from "./output.js";
-import { allValid, diagnoseJson, listNames, renderDiagnose, renderInfo } from "./osrender.js";
+import { allValid, diagnoseJson, listNames, renderDiagnose, renderInfo, type OsFlags } from "./osrender.js";
+import { readConfig } from "../node/config.js";
+import { resolveHome } from "../node/home.js";
 import { formatTable } from "./table.js";
 
 /** Options every `guestos os` command takes. */
 export interface OsCommonOptions {
   searchPath?: string | undefined;
+  home?: string | undefined;
   json?: boolean | undefined;
 }
 
-const catalog = (opts: OsCommonOptions) => diagnose(searchPathFrom({ flag: opts.searchPath }));
+/** The node's config file only (no store): what the listings need of the node. */
+const nodeConfig = (opts: OsCommonOptions) => readConfig(resolveHome({ flag: opts.home }));
+
+/** --search-path, else GUESTOS_OS_SEARCH_PATH, else the node config's, else Debian's. */
+function searchPath(opts: OsCommonOptions): string[] {
+  if (opts.searchPath || process.env.GUESTOS_OS_SEARCH_PATH) return searchPathFrom({ flag: opts.searchPath });
+  return nodeConfig(opts).searchPath ?? searchPathFrom({});
+}
+
+const catalog = (opts: OsCommonOptions) => diagnose(searchPath(opts));
+
+/** The node's hidden/blacklisted OSes and per-OS parameters, as the gnt-os listings show them. */
+function flagsOf(opts: OsCommonOptions): OsFlags {
+  const c = nodeConfig(opts);
+  return {
+    hidden: new Set(c.hiddenOs),
+    blacklisted: new Set(c.blacklistedOs),
+    osHvp: c.osHvp,
+    osparams: c.osparams,
+  };
+}
 
 /** `guestos os list`: valid OS names with their variants, as gnt-os list. */
 export async function osList(opts: OsCommonOptions & { headers?: boolean }): Promise<CommandResult> {
-  const names = listNames(await catalog(opts));
+  const names = listNames(await catalog(opts), flagsOf(opts));
   if (opts.json) return { json: names };
   return {
     lines: formatTable(
@@ -34,7 +57,7 @@ export async function osDiagnose(opts: OsCommonOptions): Promise<CommandResult> 
   const entries = await catalog(opts);
   const exitCode = allValid(entries) ? 0 : 1;
   if (opts.json) return { json: entries.map(diagnoseJson), exitCode };
-  return { lines: renderDiagnose(entries, hostname()), exitCode };
+  return { lines: renderDiagnose(entries, hostname(), flagsOf(opts)), exitCode };
 }
 
 /** `guestos os info [NAME...]`: details of each OS, as gnt-os info. */
@@ -44,7 +67,7 @@ export async function osInfo(names: string[], opts: OsCommonOptions): Promise<Co
     const picked = names.length > 0 ? entries.filter((e) => names.includes(e.name)) : entries;
     return { json: picked.map(diagnoseJson) };
   }
-  return { lines: renderInfo(entries, names) };
+  return { lines: renderInfo(entries, names, flagsOf(opts)) };
 }
 
 /** `guestos os validate NAME[+VARIANT]`: the variant and parameter checks, running `verify`. */
@@ -54,7 +77,7 @@ export async function osValidate(
 ): Promise<CommandResult> {
   const osparams = parseStringKeyVal("-O", opts.osParameters ?? "");
   const os = await validateOs(full, {
-    searchPath: searchPathFrom({ flag: opts.searchPath }),
+    searchPath: searchPath(opts),
     osparams,
     forceVariant: opts.forceVariant ?? false,
     ...(opts.timeout ? { timeoutMs: opts.timeout * 1000 } : {}),

@@ -1,10 +1,15 @@
+import { dict, genericInfoLines, pairs, type Info } from "./genericinfo.js";
+import { pyText } from "./query.js";
 import { niceSort, type CatalogEntry } from "../osdef/index.js";
 import type { OsParameter, OsVerdict } from "../osdef/types.js";
 
-/** Per-OS node settings the listings show (hidden/blacklisted); empty until the node keeps them. */
+/** Per-OS node settings the listings show: hidden/blacklisted, and gnt-os info's per-variant parameters. */
 export interface OsFlags {
   hidden: ReadonlySet<string>;
   blacklisted: ReadonlySet<string>;
+  /** Ganeti's os_hvp and osparams, keyed by the exact OS string. */
+  osHvp?: Readonly<Record<string, Record<string, Record<string, unknown>>>>;
+  osparams?: Readonly<Record<string, Record<string, string>>>;
 }
 
 export const NO_FLAGS: OsFlags = { hidden: new Set(), blacklisted: new Set() };
@@ -114,7 +119,41 @@ export function renderInfo(entries: CatalogEntry[], names: string[], flags: OsFl
     }
     lines.push(`  - trusted: ${pyBool(s.trusted)}`, "");
   }
-  for (const name of wanted ?? []) lines.push(`${name}: `, "");
+  // Like OpOsDiagnose, only `name+variant` strings of a listed variant carry their parameters.
+  const known = new Set(
+    entries.flatMap((e) => (e.first.valid ? e.first.os.variants.map((v) => `${e.name}+${v}`) : [])),
+  );
+  for (const name of wanted ?? []) {
+    const hvp = flags.osHvp?.[name];
+    const osp = flags.osparams?.[name];
+    if (!known.has(name) || (hvp === undefined && osp === undefined)) {
+      lines.push(`${name}: `, "");
+      continue;
+    }
+    const params = (d: Record<string, unknown>): Info =>
+      dict(
+        Object.fromEntries(
+          Object.entries(d).map(([k, v]) => [
+            k,
+            typeof v === "object" && v !== null ? params(v as Record<string, unknown>) : pyText(v),
+          ]),
+        ),
+      );
+    lines.push(
+      ...genericInfoLines(
+        pairs([
+          [
+            name,
+            pairs([
+              ["OS-specific hypervisor parameters", params(hvp ?? {})],
+              ["OS parameters", params(osp ?? {})],
+            ]),
+          ],
+        ]),
+      ),
+      "",
+    );
+  }
   return lines;
 }
 

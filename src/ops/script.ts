@@ -44,7 +44,9 @@ export async function runInstanceScript(
   } catch (err) {
     for (const p of paths) {
       for (const dev of await detachLoopsBackedBy(p).catch(() => [] as string[])) {
-        bestEffort(() => ctx.log("warning", `Detached loop device ${dev} that the ${kind} script left attached to ${p}`));
+        bestEffort(() =>
+          ctx.log("warning", `Detached loop device ${dev} that the ${kind} script left attached to ${p}`),
+        );
       }
     }
     throw err;

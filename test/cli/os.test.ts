@@ -48,10 +48,11 @@ let s1: string;
 let s2: string;
 let empty: string;
 
-/** The child's environment: ours without GUESTOS_OS_SEARCH_PATH, plus `extra`. */
+/** The child's environment: ours without GUESTOS_OS_SEARCH_PATH, a private home, plus `extra`. */
 const envWith = (extra: Record<string, string> = {}): NodeJS.ProcessEnv => ({
   ...process.env,
   GUESTOS_OS_SEARCH_PATH: undefined,
+  GUESTOS_HOME: join(root, "home"),
   ...extra,
 });
 
@@ -408,4 +409,87 @@ describe("search path precedence", () => {
     });
     expectRun(r, 0, "alpha+default\nalpha+minimal\nold\n");
   });
+});
+
+describe("the node's per-OS settings (guestos os modify)", () => {
+  // Each test its own home: the settings live in <home>/config.json.
+  const withHome = async (fn: (env: NodeJS.ProcessEnv) => Promise<void>): Promise<void> => {
+    const home = await mkdtemp(join(root, "home-"));
+    await fn(envWith({ GUESTOS_HOME: home, GUESTOS_OS_SEARCH_PATH: s1 }));
+  };
+
+  test("hidden and blacklisted OSes leave os list and are flagged by diagnose and info", () =>
+    withHome(async (env) => {
+      expectRun(await guestos(["os", "modify", "--hidden", "yes", "old"], { env }), 0, "");
+      expectRun(await guestos(["os", "modify", "--blacklisted", "YES", "alpha"], { env }), 0, "");
+      expectRun(await guestos(["os", "list"], { env }), 0, "Name\n");
+      const d = await guestos(["os", "diagnose"], { env });
+      assert.ok(d.stdout.includes("OS: old [global status: valid] [hidden]\n"), d.stdout);
+      assert.ok(d.stdout.includes("OS: alpha [global status: valid] [blacklisted]\n"), d.stdout);
+      const i = await guestos(["os", "info", "old"], { env });
+      assert.ok(
+        i.stdout.startsWith("old:\n  - valid: True\n  - hidden: True\n  - blacklisted: False\n"),
+        i.stdout,
+      );
+      expectRun(
+        await guestos(["os", "modify", "--hidden", "no", "--blacklisted", "no", "old"], { env }),
+        0,
+        "",
+      );
+      expectRun(await guestos(["os", "modify", "--blacklisted", "false", "alpha"], { env }), 0, "");
+      expectRun(
+        await guestos(["os", "list", "--no-headers"], { env }),
+        0,
+        "alpha+default\nalpha+minimal\nold\n",
+      );
+    }));
+
+  test("os info NAME+VARIANT shows the per-OS hypervisor and OS parameters, as gnt-os info", () =>
+    withHome(async (env) => {
+      const set = await guestos(
+        ["os", "modify", "-O", "greeting=hey", "-H", "kvm:kernel_args=quiet,acpi=false", "alpha+minimal"],
+        { env },
+      );
+      expectRun(set, 0, "");
+      expectRun(
+        await guestos(["os", "info", "alpha+minimal", "alpha+default"], { env }),
+        0,
+        "alpha+minimal: \n" +
+          "  OS-specific hypervisor parameters: \n" +
+          "    kvm: \n" +
+          "      acpi: False\n" +
+          "      kernel_args: quiet\n" +
+          "  OS parameters: \n" +
+          "    greeting: hey\n" +
+          "\n" +
+          "alpha+default: \n" +
+          "\n",
+      );
+    }));
+
+  test("parameters are checked against the OS when it exists, and not when it does not", () =>
+    withHome(async (env) => {
+      const bad = await guestos(["os", "modify", "-O", "colour=blue", "alpha"], { env });
+      expectRun(bad, 1, "", "Error: The following parameters are not supported by the OS alpha: colour\n");
+      const rejected = await guestos(["os", "modify", "-O", "greeting=bad", "alpha"], { env });
+      assert.equal(rejected.code, 1);
+      assert.ok(
+        rejected.stderr.startsWith("Error: OS validation script failed (exited with exit code 1)"),
+        rejected.stderr,
+      );
+      expectRun(await guestos(["os", "modify", "-O", "anything=goes", "nosuch"], { env }), 0, "");
+    }));
+
+  test("bad input: nothing to change, a bad boolean", () =>
+    withHome(async (env) => {
+      expectRun(
+        await guestos(["os", "modify", "alpha"], { env }),
+        1,
+        "",
+        "Error: At least one of OS parameters or hypervisor parameters must be passed\n",
+      );
+      const r = await guestos(["os", "modify", "--hidden", "maybe", "alpha"], { env });
+      assert.equal(r.code, 1);
+      assert.ok(r.stderr.startsWith("Error: Invalid boolean value 'maybe'\n"), r.stderr);
+    }));
 });
