@@ -87,7 +87,7 @@ describe("guestos demo", () => {
     );
     assert.ok(nodePart.includes("Instance 'web1.example.com' renamed to 'web2.example.com'"));
     assert.ok(nodePart.some((l) => /^ 4 success INSTANCE_RENAME$/.test(l)));
-    assert.ok(nodePart.some((l) => /^ 2 error   INSTANCE_CREATE\(bad\.example\.com\)$/.test(l)));
+    assert.ok(nodePart.some((l) => /^ 2 error {3}INSTANCE_CREATE\(bad\.example\.com\)$/.test(l)));
     assert.deepEqual(
       lines.slice(engineStart).filter((l) => l.includes("now starts with")),
       [
