@@ -5,6 +5,7 @@ export { openStore, storeError, storePath, type Db } from "./store.js";
 export { configPath, defaultConfig, readConfig, writeConfig, type NodeConfig } from "./config.js";
 export { nodeIdentity, type NodeIdentity } from "./identity.js";
 export { openNode, type NodeHandle } from "./node.js";
+export { ensureReserve, isDiskFull, releaseReserve, withReserve, withReserveAsync } from "./reserve.js";
 export {
   deleteInstance,
   expandInstanceName,

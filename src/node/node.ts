@@ -1,6 +1,7 @@
 import { readConfig, type NodeConfig } from "./config.js";
 import { nodeIdentity, type NodeIdentity } from "./identity.js";
 import { recoverInterrupted } from "./recovery.js";
+import { ensureReserve, withReserve, withReserveAsync } from "./reserve.js";
 import { openStore, type Db } from "./store.js";
 
 /** An open node: its home, store, configuration and identity. Close it when done. */
@@ -9,6 +10,11 @@ export interface NodeHandle {
   db: Db;
   config: NodeConfig;
   identity: NodeIdentity;
+  /**
+   * The disk holding the home is full (its space reserve is used up): only jobs that free space (remove)
+   * may run, so that what is left goes to finishing and recording them.
+   */
+  lowSpace: boolean;
   close(): void;
 }
 
@@ -17,12 +23,13 @@ export interface NodeHandle {
  * identity. Unless told not to, first clean up after jobs whose process died (crash recovery).
  */
 export async function openNode(home: string, opts: { recover?: boolean } = {}): Promise<NodeHandle> {
-  const db = openStore(home);
+  const db = withReserve(home, () => openStore(home));
   try {
     const config = readConfig(home);
-    const identity = nodeIdentity(db);
-    if (opts.recover !== false) await recoverInterrupted(db);
-    return { home, db, config, identity, close: () => db.close() };
+    const identity = withReserve(home, () => nodeIdentity(db));
+    if (opts.recover !== false) await withReserveAsync(home, () => recoverInterrupted(db));
+    const lowSpace = !ensureReserve(home);
+    return { home, db, config, identity, lowSpace, close: () => db.close() };
   } catch (err) {
     db.close();
     throw err;

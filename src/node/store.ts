@@ -66,8 +66,11 @@ export function storeError(action: string, err: unknown): GuestosError {
   if (err instanceof GuestosError) return err;
   const code = (err as { code?: string }).code ?? "";
   const message = err instanceof Error ? err.message : String(err);
+  const full: [string, string] = ["STORE_FULL", "the disk holding the guestos home is full"];
   const known: Record<string, [string, string]> = {
-    SQLITE_FULL: ["STORE_FULL", "the disk holding the guestos home is full"],
+    SQLITE_FULL: full,
+    // The -shm file could not grow: on a WAL store that is what a full disk looks like.
+    SQLITE_IOERR_SHMSIZE: full,
     SQLITE_IOERR: ["STORE_IO", "input/output error"],
     SQLITE_CORRUPT: ["STORE_CORRUPT", "the store file is corrupt"],
     SQLITE_NOTADB: ["STORE_CORRUPT", "the store file is not a SQLite database"],
@@ -75,7 +78,7 @@ export function storeError(action: string, err: unknown): GuestosError {
     SQLITE_READONLY: ["STORE_READONLY", "the store is read-only"],
     SQLITE_CANTOPEN: ["STORE_OPEN", "the store file cannot be opened"],
   };
-  const base = Object.keys(known).find((k) => code === k || code.startsWith(`${k}_`));
+  const base = known[code] ? code : Object.keys(known).find((k) => code.startsWith(`${k}_`));
   const [gcode, why] = base ? (known[base] as [string, string]) : ["STORE_ERROR", "SQLite error"];
   return new GuestosError(gcode, `Cannot ${action} the store: ${why} (${message})`, { cause: err });
 }

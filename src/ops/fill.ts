@@ -106,7 +106,11 @@ function checkDistinct(...dicts: Record<string, string>[]): void {
       .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     return keys.length > 0 ? keys.join(", ") : "(none)";
   };
-  const [pub, priv, secret] = dicts as [Record<string, string>, Record<string, string>, Record<string, string>];
+  const [pub, priv, secret] = dicts as [
+    Record<string, string>,
+    Record<string, string>,
+    Record<string, string>,
+  ];
   throw new GuestosError(
     "OS_PARAMS_REPEATED",
     `Cannot assign multiple values to OS parameters.

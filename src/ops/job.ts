@@ -9,6 +9,7 @@ import {
   removeJobResource,
   startJob,
   storeError,
+  withReserve,
 } from "../node/index.js";
 import type { NodeHandle } from "../node/node.js";
 import type { JobLogKind, JobResourceKind } from "../node/types.js";
@@ -19,6 +20,9 @@ function isSqliteError(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
   return typeof code === "string" && code.startsWith("SQLITE_");
 }
+
+/** Jobs allowed on a full disk: they free space. */
+const FREES_SPACE: ReadonlySet<string> = new Set(["INSTANCE_REMOVE"]);
 
 /** What a job body gets: its id, the node, and ways to log and to register what it leaves behind. */
 export interface JobContext {
@@ -50,6 +54,13 @@ export async function runJob<T>(
   body: (ctx: JobContext) => Promise<T>,
 ): Promise<OpResult<T>> {
   const { db } = node;
+  if (node.lowSpace && !FREES_SPACE.has(spec.op)) {
+    throw new GuestosError(
+      "STORE_FULL",
+      `Cannot start ${spec.op}${spec.target ? ` on ${spec.target}` : ""}: the disk holding the guestos home (${node.home}) is full`,
+      { hint: "free some space; removing instances (guestos instance remove) works while the disk is full" },
+    );
+  }
   const job = createJob(db, { op: spec.op, target: spec.target, input: spec.input });
   opts.onJob?.(job.id);
   const ctx: JobContext = {
@@ -71,7 +82,7 @@ export async function runJob<T>(
     });
     startJob(db, job.id);
     const result = await body(ctx);
-    finishJob(db, job.id, { result: result ?? null });
+    withReserve(node.home, () => finishJob(db, job.id, { result: result ?? null }));
     return { jobId: job.id, result };
   } catch (err) {
     const e = isGuestosError(err)
@@ -82,7 +93,9 @@ export async function runJob<T>(
             cause: err,
           });
     try {
-      finishJob(db, job.id, { error: { code: e.code, message: e.message, hint: e.hint ?? null } });
+      withReserve(node.home, () =>
+        finishJob(db, job.id, { error: { code: e.code, message: e.message, hint: e.hint ?? null } }),
+      );
     } catch {
       // The store itself failed (disk full...): the original error is the one to report.
     }

@@ -1,7 +1,7 @@
 import type { InstanceSpec } from "../env/spec.js";
 import { detachLoopsBackedBy } from "../disks/index.js";
 import { osLogDir } from "../node/home.js";
-import { processStartTime, updateInstance } from "../node/index.js";
+import { processStartTime, updateInstance, withReserve } from "../node/index.js";
 import type { NodeHandle } from "../node/node.js";
 import type { OsDefinition } from "../osdef/types.js";
 import type { JobContext } from "./job.js";
@@ -77,7 +77,9 @@ function bestEffort(write: () => void): void {
  */
 export function recordInstallFailure(node: NodeHandle, uuid: string, message: string): void {
   try {
-    updateInstance(node.db, uuid, { installState: "failed", lastError: message });
+    withReserve(node.home, () =>
+      updateInstance(node.db, uuid, { installState: "failed", lastError: message }),
+    );
   } catch {
     // See above: reporting the script's error matters more than recording it now.
   }

@@ -10,9 +10,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { promisify } from "node:util";
-import { CLI, guestos, type CliResult } from "../interop/cli.js";
+import { CLI, type CliResult } from "../interop/cli.js";
 
 const run = promisify(execFile);
+
+// GUESTOS_TEST_CLI runs another build of the CLI (a private one while dist/ is being rebuilt).
+const GUESTOS_CLI = process.env.GUESTOS_TEST_CLI || CLI;
 
 /** True when this process may attach loop devices and mount (the fault tests need both). */
 export const IS_ROOT = process.getuid?.() === 0;
@@ -137,29 +140,31 @@ export async function makeSandbox(prefix = "guestos-faults-"): Promise<Sandbox> 
   const groups: { pgid: number; start: string }[] = [];
   const envFor = (h?: string): NodeJS.ProcessEnv => (h ? { ...env, GUESTOS_HOME: h } : env);
 
+  const start = (args: string[], opts: { home?: string } = {}): Spawned => {
+    const child = spawn(process.execPath, [GUESTOS_CLI, ...args], {
+      stdio: ["ignore", "pipe", "pipe"],
+      env: envFor(opts.home),
+    });
+    children.push(child);
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    const done = new Promise<CliResult>((resolve, reject) => {
+      child.on("error", reject);
+      child.on("close", (code) => resolve({ code, stdout, stderr }));
+    });
+    return { child, pid: child.pid!, done };
+  };
+
   return {
     root,
     home,
     osDir,
     env,
     path: (name) => join(root, name),
-    run: (args, opts = {}) => guestos(args, { env: envFor(opts.home) }),
-    start(args, opts = {}) {
-      const child = spawn(process.execPath, [CLI, ...args], {
-        stdio: ["ignore", "pipe", "pipe"],
-        env: envFor(opts.home),
-      });
-      children.push(child);
-      let stdout = "";
-      let stderr = "";
-      child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-      child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-      const done = new Promise<CliResult>((resolve, reject) => {
-        child.on("error", reject);
-        child.on("close", (code) => resolve({ code, stdout, stderr }));
-      });
-      return { child, pid: child.pid!, done };
-    },
+    run: (args, opts = {}) => start(args, opts).done,
+    start,
     async writeOs(name, spec) {
       const dir = join(osDir, name);
       await mkdir(dir, { recursive: true });
