@@ -1,8 +1,12 @@
 import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
+import { basename } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { promisify } from "node:util";
 import { GuestosError } from "../errors.js";
 
 const run = promisify(execFile);
+const DETACH_WAIT_MS = 5000;
 
 /** Attach `file` to a free loop device (optionally a byte range of it); returns the device path. */
 export async function attachLoop(
@@ -23,7 +27,11 @@ export async function attachLoop(
   }
 }
 
-/** Detach a loop device; a device that is already gone is not an error. */
+/**
+ * Detach a loop device; a device that is already gone is not an error. The kernel only marks a device
+ * that something still holds open (udev's probe of a fresh device, a dying script) for auto-clear, so
+ * this waits, up to a few seconds, until the device has really let go of its file.
+ */
 export async function detachLoop(device: string): Promise<void> {
   try {
     await run("losetup", ["-d", device]);
@@ -32,6 +40,8 @@ export async function detachLoop(device: string): Promise<void> {
     if (/No such device or address|No such file/.test(text)) return;
     throw new GuestosError("LOOP_DETACH", `Cannot detach loop device "${device}": ${text}`, { cause: err });
   }
+  const backing = `/sys/block/${basename(device)}/loop/backing_file`;
+  for (let waited = 0; existsSync(backing) && waited < DETACH_WAIT_MS; waited += 10) await sleep(10);
 }
 
 /** Run `fn` with `file` attached to a loop device, detaching it afterwards whatever happens. */
