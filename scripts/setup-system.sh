@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # System packages the tests need: real Ganeti (the test oracle), the real OS definitions guestos runs,
-# and the tools those scripts and the disk tests use. Debian/Ubuntu, as root.
+# the tools those scripts and the disk tests use (sfdisk is in fdisk), and a compiler for better-sqlite3
+# when npm cannot fetch its prebuilt binary. Debian/Ubuntu, as root.
 set -euo pipefail
 if [ "$(id -u)" -ne 0 ]; then
   echo "setup-system.sh: run as root (it installs Debian packages)" >&2
@@ -10,4 +11,4 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update
 apt-get install -y --no-install-recommends \
   ganeti ganeti-3.0 ganeti-os-noop ganeti-instance-debootstrap debootstrap \
-  zstd e2fsprogs util-linux mount python3
+  zstd e2fsprogs util-linux mount fdisk coreutils python3 make g++
