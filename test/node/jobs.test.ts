@@ -35,7 +35,7 @@ describe("jobs seen from another process", () => {
     await waitFor("create to start", () => existsSync(sb.path("running")), 30_000);
     const info = await sb.run(["job", "info", "1"]);
     assert.equal(info.code, 0, info.stderr);
-    assert.match(info.stdout, /^- Job ID: 1\n  Status: running\n/);
+    assert.match(info.stdout, /^- Job ID: 1\n {2}Status: running\n/);
 
     const watch = sb.start(["job", "watch", "1"]);
     await writeFile(sb.path("go"), "");
