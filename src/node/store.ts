@@ -21,18 +21,36 @@ export function openStore(home: string, opts: { busyTimeoutMs?: number } = {}): 
   } catch (err) {
     throw storeError("open", err);
   }
+  const timeout = opts.busyTimeoutMs ?? 10_000;
   try {
     // Another process may be migrating or writing: wait for it rather than failing at once.
-    db.pragma(`busy_timeout = ${opts.busyTimeoutMs ?? 10_000}`);
-    db.pragma("journal_mode = WAL");
+    db.pragma(`busy_timeout = ${timeout}`);
+    // Switching a new file to WAL takes an exclusive lock and SQLite does not always call the busy
+    // handler for it (two processes creating one store): retry that step by hand.
+    retryBusy(timeout, () => db.pragma("journal_mode = WAL"));
     // NORMAL is crash-consistent under WAL; only the last commits can be lost on power failure.
     db.pragma("synchronous = NORMAL");
     db.pragma("foreign_keys = ON");
-    migrate(db);
+    retryBusy(timeout, () => migrate(db));
     return db;
   } catch (err) {
     db.close();
     throw storeError("open", err);
+  }
+}
+
+/** Run `fn`, retrying while SQLite says the database is busy or locked, for up to `ms`. */
+function retryBusy<T>(ms: number, fn: () => T): T {
+  const deadline = Date.now() + ms;
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (;;) {
+    try {
+      return fn();
+    } catch (err) {
+      const code = (err as { code?: string }).code ?? "";
+      if (!/^SQLITE_(BUSY|LOCKED)/.test(code) || Date.now() >= deadline) throw err;
+      Atomics.wait(pause, 0, 0, 20);
+    }
   }
 }
 
