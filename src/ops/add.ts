@@ -19,7 +19,8 @@ import {
 } from "../node/index.js";
 import { HYPER_TYPES } from "../node/hvdata.js";
 import type { NodeHandle } from "../node/node.js";
-import type { DiskRecord, InstallState, NicRecord } from "../node/types.js";
+import type { DiskRecord, InstanceRecord, NicRecord } from "../node/types.js";
+import type { OsDefinition } from "../osdef/types.js";
 import { fullOsparams, instanceSpecOf } from "./fill.js";
 import { runJob, type JobContext } from "./job.js";
 import { maskParams } from "./mask.js";
@@ -198,6 +199,82 @@ async function createDisks(ctx: JobContext, disks: DiskRecord[]): Promise<void> 
 }
 
 /**
+ * What `instance add` and `backup import` share: every check (name, hypervisor, blacklist, OS, variant,
+ * parameters through verify, adopted devices, MACs) before a disk is touched, then the record and the
+ * disks. The record goes in first: if this process dies, recovery and `instance remove` know the disks.
+ */
+export async function defineInstance(
+  ctx: JobContext,
+  req: AddRequest,
+  opts: { install: boolean; announce: "create" | "import" },
+): Promise<{ os: OsDefinition; record: InstanceRecord }> {
+  const { node } = ctx;
+  if (getInstance(node.db, req.name)) {
+    throw new GuestosError("INSTANCE_EXISTS", `Instance '${req.name}' is already in the cluster`);
+  }
+  const hypervisor = req.hypervisor ?? node.config.hypervisor;
+  if (!(HYPER_TYPES as readonly string[]).includes(hypervisor)) {
+    throw new GuestosError(
+      "BAD_HYPERVISOR",
+      `Cannot add instance "${req.name}": unknown hypervisor "${hypervisor}"`,
+    );
+  }
+  checkNotBlacklisted(node, req.os);
+  const os = await checkOsForInstance(node, req.os, {
+    // What LUInstanceCreate validates: SimpleFillOS (node defaults; public, private, secret in that order).
+    osparams: fullOsparams(node, req.os, {
+      public: req.osparams ?? {},
+      private: req.osparamsPrivate ?? {},
+      secret: req.osparamsSecret ?? {},
+    }),
+    forceVariant: req.forceVariant ?? false,
+  });
+  const script = opts.announce === "import" ? os.scripts.import : os.scripts.create;
+  if (opts.install && !script) {
+    throw new GuestosError(
+      "OS_UNTRUSTED",
+      `Cannot install OS "${os.name}" on instance ${req.name}: it has only create_untrusted ` +
+        "(untrusted OSes are installed through a helper VM, which guestos does not run)",
+      { hint: "use --no-install, or an OS with a trusted create script" },
+    );
+  }
+  const disks = await buildDisks(node, req);
+  const nics = buildNics(node, req.nics);
+  const record: NewInstance = {
+    uuid: randomUUID(),
+    name: req.name,
+    os: req.os,
+    hypervisor,
+    diskTemplate: req.template,
+    adminState: "down",
+    installState: opts.install ? "pending" : "skipped",
+    lastError: null,
+    ctime: Date.now() / 1000,
+    hvparams: req.hvparams ?? {},
+    beparams: req.beparams ?? {},
+    osparams: req.osparams ?? {},
+    tags: req.tags ?? [],
+    disks,
+    nics,
+  };
+  const adopted = req.template === "blockdev";
+  // Ganeti announces disk creation only when it creates them; adopted devices are taken as they are.
+  if (!adopted) ctx.log("message", "* creating instance disks...");
+  insertInstance(node.db, record, { privateParams: req.osparamsPrivate ?? {} });
+  try {
+    await createDisks(ctx, disks);
+  } catch (err) {
+    deleteInstance(node.db, record.uuid);
+    await removeFileStorageDir(fileStorageDir(node.home, req.name)).catch(() => undefined);
+    throw err;
+  }
+  ctx.log("message", `adding instance ${req.name} to cluster config`);
+  // Printed even for a diskless instance, as LUInstanceCreate.Exec does.
+  ctx.log("message", "adding disks to cluster config");
+  return { os, record: getInstance(node.db, req.name)! };
+}
+
+/**
  * `instance add`: check everything (name, OS, variant, blacklist, parameters through verify, adopted
  * devices, MACs) before touching a disk; create the disks; run the OS create script. A failing create
  * script leaves the instance and its disks in place, marked failed, as Ganeti does.
@@ -213,71 +290,10 @@ export async function addInstance(
     { op: "INSTANCE_CREATE", target: req.name, input: addInput(req), locks: [`instance:${req.name}`] },
     opts,
     async (ctx) => {
-      if (getInstance(node.db, req.name)) {
-        throw new GuestosError("INSTANCE_EXISTS", `Instance '${req.name}' is already in the cluster`);
-      }
-      const hypervisor = req.hypervisor ?? node.config.hypervisor;
-      if (!(HYPER_TYPES as readonly string[]).includes(hypervisor)) {
-        throw new GuestosError(
-          "BAD_HYPERVISOR",
-          `Cannot add instance "${req.name}": unknown hypervisor "${hypervisor}"`,
-        );
-      }
-      checkNotBlacklisted(node, req.os);
       const adopted = req.template === "blockdev";
       const install = !req.noInstall && !adopted && req.template !== "diskless";
       if (req.noInstall) ctx.log("info", "No-installation mode selected, disabling startup");
-      const os = await checkOsForInstance(node, req.os, {
-        // What LUInstanceCreate validates: SimpleFillOS (node defaults; public, private, secret in that order).
-        osparams: fullOsparams(node, req.os, {
-          public: req.osparams ?? {},
-          private: req.osparamsPrivate ?? {},
-          secret: req.osparamsSecret ?? {},
-        }),
-        forceVariant: req.forceVariant ?? false,
-      });
-      if (install && !os.scripts.create) {
-        throw new GuestosError(
-          "OS_UNTRUSTED",
-          `Cannot install OS "${os.name}" on instance ${req.name}: it has only create_untrusted ` +
-            "(untrusted OSes are installed through a helper VM, which guestos does not run)",
-          { hint: "use --no-install, or an OS with a trusted create script" },
-        );
-      }
-      const disks = await buildDisks(node, req);
-      const nics = buildNics(node, req.nics);
-      const state: InstallState = install ? "pending" : "skipped";
-      const record: NewInstance = {
-        uuid: randomUUID(),
-        name: req.name,
-        os: req.os,
-        hypervisor,
-        diskTemplate: req.template,
-        adminState: "down",
-        installState: state,
-        lastError: null,
-        ctime: Date.now() / 1000,
-        hvparams: req.hvparams ?? {},
-        beparams: req.beparams ?? {},
-        osparams: req.osparams ?? {},
-        tags: req.tags ?? [],
-        disks,
-        nics,
-      };
-      // Ganeti announces disk creation only when it creates them; adopted devices are taken as they are.
-      if (!adopted) ctx.log("message", "* creating instance disks...");
-      // The record first: if this process dies now, recovery and `instance remove` know about the disks.
-      insertInstance(node.db, record, { privateParams: req.osparamsPrivate ?? {} });
-      try {
-        await createDisks(ctx, disks);
-      } catch (err) {
-        deleteInstance(node.db, record.uuid);
-        await removeFileStorageDir(fileStorageDir(node.home, req.name)).catch(() => undefined);
-        throw err;
-      }
-      ctx.log("message", `adding instance ${req.name} to cluster config`);
-      // Printed even for a diskless instance, as LUInstanceCreate.Exec does.
-      ctx.log("message", "adding disks to cluster config");
+      const { os, record: stored } = await defineInstance(ctx, req, { install, announce: "create" });
       if (adopted && !req.noInstall) {
         ctx.log(
           "info",
@@ -286,7 +302,6 @@ export async function addInstance(
       }
       if (!install) return { name: req.name };
       ctx.log("message", "* running the instance OS create scripts...");
-      const stored = getInstance(node.db, req.name)!;
       const spec = instanceSpecOf(node, stored, {
         privateParams: req.osparamsPrivate ?? {},
         secretParams: req.osparamsSecret ?? {},
