@@ -28,7 +28,7 @@ export interface JobCommandOptions extends NodeOptions {
 }
 
 /** Progress lines on stdout as the job writes them (gnt-instance's format), unless --json. */
-function jobOptions(opts: JobCommandOptions): OpOptions {
+export function opOptionsOf(opts: JobCommandOptions): OpOptions {
   return {
     wait: opts.wait ?? false,
     ...(opts.timeout ? { timeout: opts.timeout } : {}),
@@ -118,7 +118,7 @@ export async function instanceAdd(name: string, opts: AddOptions): Promise<Comma
         noInstall: opts.install === false,
         forceVariant: opts.forceVariant ?? false,
       },
-      jobOptions(opts),
+      opOptionsOf(opts),
     );
     return opts.json ? { json: { jobId: res.jobId, ...res.result } } : {};
   });
@@ -150,7 +150,7 @@ export async function instanceReinstall(
         return { exitCode: 1 };
       }
     }
-    const base = jobOptions(opts);
+    const base = opOptionsOf(opts);
     const res = await reinstallInstance(
       node,
       {
@@ -182,7 +182,7 @@ export async function instanceRename(
 ): Promise<CommandResult> {
   const { renameInstance } = await import("../ops/index.js");
   return withNode(opts, async (node) => {
-    const res = await renameInstance(node, { name: oldName, newName }, jobOptions(opts));
+    const res = await renameInstance(node, { name: oldName, newName }, opOptionsOf(opts));
     if (opts.json) return { json: { jobId: res.jobId, ...res.result } };
     return { lines: [`Instance '${oldName}' renamed to '${res.result.newName}'`] };
   });
@@ -229,7 +229,7 @@ export async function instanceModify(
       const [view] = queryInstances(node, [name], { unknown: "info" });
       checkHvParams(view!.hypervisor as Hypervisor, req.hvparams);
     }
-    const res = await modifyInstance(node, req, jobOptions(opts));
+    const res = await modifyInstance(node, req, opOptionsOf(opts));
     if (opts.json) return { json: { jobId: res.jobId, ...res.result } };
     const { changes } = res.result;
     if (changes.length === 0) return {};
@@ -262,7 +262,7 @@ export async function instanceRemove(
     const res = await removeInstance(
       node,
       { name: full, ignoreFailures: opts.ignoreFailures ?? false },
-      jobOptions(opts),
+      opOptionsOf(opts),
     );
     return opts.json ? { json: { jobId: res.jobId, ...res.result } } : {};
   });

@@ -159,6 +159,69 @@ function addInstanceCommands(program: Command): void {
     .action((names, o) => act(o.json, async () => (await load()).instanceInfo(names, o)));
 }
 
+function addBackupCommands(program: Command): void {
+  const backup = program.command("backup").description("exports interchangeable with Ganeti's gnt-backup");
+  const load = () => import("./backup.js");
+  const dirOption = () => new Option("--dir <dir>", "the export directory (default: <home>/export)");
+
+  jobOptions(
+    backup
+      .command("export")
+      .description("export an instance: each disk through the OS export script, then config.ini")
+      .argument("<name>", "instance name")
+      .addOption(dirOption())
+      .addOption(new Option("--compress <tool>", "compress the dumps").choices(["none", "gzip", "zstd"] as const))
+      .option("--include-private", "also write the private OS parameters (in clear) into config.ini"),
+  ).action((name, o) => act(flags(o).json, async () => (await load()).backupExport(name, flags(o))));
+
+  jobOptions(
+    backup
+      .command("import")
+      .description("create an instance from an export made by guestos or Ganeti")
+      .argument("<name>", "the new instance's name")
+      .requiredOption("--src <name|path>", "an export name (under --dir) or an export directory")
+      .addOption(dirOption())
+      .option("-t, --disk-template <template>", "file, blockdev or diskless", "file")
+      .option("--disk <spec>", "N:size=S[,mode=ro,name=X]; default: the export's disks", collect, [])
+      .option("--net <spec>", "N:mac=..,ip=..,mode=..,link=..; default: the export's NICs", collect, [])
+      .option("--no-nics", "no network interfaces")
+      .option("-o, --os-type <os>", "another OS than the export's")
+      .option("-O, --os-parameters <params>", "OS parameters over the export's")
+      .option("--os-parameters-private <params>", "private OS parameters")
+      .option("--os-parameters-secret <params>", "secret OS parameters for this job's scripts")
+      .option("-H, --hypervisor-parameters <hv:params>", "HV[:key=value,...]")
+      .option("-B, --backend-parameters <params>", "backend parameters, key=value,...")
+      .option("--tags <tags>", "comma-separated tags"),
+  ).action((name, o) => act(flags(o).json, async () => (await load()).backupImport(name, flags(o))));
+
+  backup
+    .command("list")
+    .description("list exports, as gnt-backup list")
+    .addOption(dirOption())
+    .option("--no-headers", "do not print the header line")
+    .option("--separator <sep>", "separate columns with this instead of aligning")
+    .addOption(homeOption())
+    .option("--json", "print JSON")
+    .action((o) => act(o.json, async () => (await load()).backupList(o)));
+
+  backup
+    .command("info")
+    .description("show what an export holds")
+    .argument("<src>", "an export name or directory")
+    .addOption(dirOption())
+    .addOption(homeOption())
+    .option("--json", "print JSON")
+    .action((src, o) => act(o.json, async () => (await load()).backupInfo(src, o)));
+
+  jobOptions(
+    backup
+      .command("remove")
+      .description("remove an export")
+      .argument("<name>", "export name")
+      .addOption(dirOption()),
+  ).action((name, o) => act(flags(o).json, async () => (await load()).backupRemove(name, flags(o))));
+}
+
 function addJobCommands(program: Command): void {
   const job = program.command("job").description("jobs: every change to the node is one, as gnt-job");
   const load = () => import("./job.js");
@@ -292,6 +355,7 @@ export function buildProgram(): Command {
     .action((name, o) => act(o.json, async () => (await import("./os.js")).osModify(name, o)));
 
   addInstanceCommands(program);
+  addBackupCommands(program);
   addJobCommands(program);
 
   program

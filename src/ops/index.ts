@@ -11,3 +11,8 @@ export { instanceSpecOf, instanceView } from "./fill.js";
 export { nodeSearchPath } from "./osvalidate.js";
 export { REDACTED, maskParams } from "./mask.js";
 export { planScript, runPlanned, type ScriptPlan } from "./runscript.js";
+export type { TransferProgress } from "./types.js";
+export { exportInstance, type DumpResult, type ExportRequest } from "./export.js";
+export { importInstance, type ImportRequest } from "./import.js";
+export { removeExport } from "./backupremove.js";
+export { exportPath, exportRoot, queryExports, readConfigText, type ExportEntry } from "./exports.js";

@@ -58,6 +58,17 @@ export interface OpOptions {
   /** Ganeti's debug level (DEBUG_LEVEL for create, reinstall and rename). */
   debugLevel?: number;
   signal?: AbortSignal;
+  /** Each progress update of a disk transfer (export, import), for a terminal progress bar. */
+  onProgress?: (p: TransferProgress) => void;
+}
+
+/** Where one disk transfer stands. `total` is the expected byte count when known. */
+export interface TransferProgress {
+  label: string;
+  bytes: number;
+  total: number | null;
+  elapsedMs: number;
+  done: boolean;
 }
 
 /** The outcome of a job-backed operation. */
