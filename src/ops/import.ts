@@ -45,6 +45,13 @@ function importAdd(req: ImportRequest, info: ExportInfo, ctxLog: (text: string) 
   const disks: DiskRequest[] =
     req.disks ??
     info.disks.map((d, i) => ({ index: i, size: d.size, adopt: null, mode: "rw" as const, name: d.name }));
+  const template = req.template ?? "file";
+  if (disks.length === 0 && template !== "diskless") {
+    throw new GuestosError(
+      "EXPORT_NO_DISKS",
+      "No disk info specified and the export is missing the disk information",
+    );
+  }
   const nics: NicRequest[] =
     req.nics ??
     info.nics.map((n, i) => {
@@ -69,7 +76,7 @@ function importAdd(req: ImportRequest, info: ExportInfo, ctxLog: (text: string) 
   return {
     name: req.name,
     os,
-    template: req.template ?? "file",
+    template,
     disks,
     nics,
     osparams: { ...info.osparams, ...req.osparams },
@@ -106,7 +113,7 @@ async function importDisks(
         ctx.log("warning", `disk/${disk.index} has no dump in the export and was not imported`);
         return;
       }
-      const meta = info.guestos?.dumps.find((d) => d.index === disk.index) ?? null;
+      const meta = info.guestos?.dumps.find((d) => d.file === src.dump) ?? null;
       const compression: Compression = meta?.compression ?? "none";
       const label = `disk/${disk.index}`;
       ctx.log("message", `Exporting ${label} from ${info.source ?? "the export"} to ${node.identity.name}`);
@@ -177,7 +184,10 @@ export async function importInstance(
     ctx.log("message", `Running rename script for ${req.name}`);
     try {
       const spec = instanceSpecOf(node, getInstance(node.db, req.name)!, { debugLevel: opts.debugLevel ?? 0 });
-      await runInstanceScript(ctx, "rename", os, spec, { oldName: info.name, timeout: opts.timeout ?? null });
+      await runInstanceScript(ctx, "rename", os, spec, {
+        oldName: info.name ?? req.name,
+        timeout: opts.timeout ?? null,
+      });
     } catch (err) {
       ctx.log("warning", `Failed to run rename script for ${req.name} on node ${node.identity.name}: ${(err as Error).message}`);
     }
