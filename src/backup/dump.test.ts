@@ -8,10 +8,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 import { GuestosError } from "../errors.js";
-import type { ScriptPlan } from "../ops/runscript.js";
+import type { ScriptPlan } from "../run/planned.js";
 import { readDump } from "./dumpread.js";
 import type { Compression } from "./dumptypes.js";
-import { writeDump } from "./dumpwrite.js";
+import { writeDump, zstdInputBytes } from "./dumpwrite.js";
 
 const MiB = 1024 * 1024;
 
@@ -28,6 +28,8 @@ const SCRIPTS: Record<string, string> = {
   "export-short": 'echo 1000000 >&3\nhead -c 10 "$EXPORT_DEVICE"',
   "export-killed": 'head -c 100000 "$EXPORT_DEVICE"\nkill -9 $$',
   "export-slow": "exec sleep 30",
+  // The leader exits at once; its child keeps stdout (zstd's input) open.
+  "export-leftover": 'sleep 30 &\necho $! > "$PID_FILE"\nexit 0',
   import: 'exec cat > "$IMPORT_DEVICE"',
   "import-marked": 'touch "$IMPORT_DEVICE.ran"\nexec cat > "$IMPORT_DEVICE"',
   "import-noread": 'touch "$IMPORT_DEVICE"\nexit 0',
@@ -271,6 +273,35 @@ describe("export failures", () => {
       isError("SCRIPT_FAILED"),
     );
     assert.equal(fs.existsSync(dumpPath), false);
+  });
+  test("a child left holding zstd's input is killed at the deadline: TIMEOUT", async () => {
+    const dumpPath = fresh("dump");
+    const pidFile = fresh("pid");
+    await assert.rejects(
+      writeDump({
+        plan: plan("export", "export-leftover", disk, { PID_FILE: pidFile }),
+        dumpPath,
+        compression: "zstd",
+        timeoutMs: 500,
+      }),
+      isError("TIMEOUT", "Cannot export disk/0: timed out after 0.5 s"),
+    );
+    const pid = Number(fs.readFileSync(pidFile, "utf8"));
+    await new Promise((r) => setTimeout(r, 50));
+    // Gone, or a zombie waiting for a PID 1 that does not reap (as in some containers).
+    const state = fs.existsSync(`/proc/${pid}/stat`)
+      ? fs.readFileSync(`/proc/${pid}/stat`, "utf8").replace(/^.*\) /s, "")[0]
+      : "gone";
+    assert.ok(state === "gone" || state === "Z", `the leftover is in state ${state}`);
+    assert.equal(fs.existsSync(dumpPath), false);
+  });
+
+  test("zstd's -vv summary gives the exact input size", () => {
+    assert.equal(zstdInputBytes("/*stdin*\\  :100.00%   (5000000 B => 5000127 B, /*stdout*\\) \n"), 5000000);
+    assert.equal(zstdInputBytes("/*stdin*\\  :  (     0 B =>     13 B, /*stdout*\\) "), 0);
+    assert.equal(zstdInputBytes("/*stdin*\\ : 50.00%   (1048576 => 524288 bytes, /*stdout*\\)"), 1048576);
+    // Human units are not exact: unknown rather than wrong.
+    assert.equal(zstdInputBytes("/*stdin*\\ :100.00%   (  95.4 MiB =>   95.4 MiB, /*stdout*\\)"), null);
   });
 });
 

@@ -4,7 +4,7 @@ import { pipeline } from "node:stream/promises";
 import zlib from "node:zlib";
 
 import { GuestosError, errnoName } from "../errors.js";
-import { runPlanned, type ScriptOutcome } from "../ops/runscript.js";
+import { runPlanned, type ScriptOutcome } from "../run/planned.js";
 import { diskLabel, every, killGroup, transferControl, type TransferControl } from "./dumpcontrol.js";
 import type { DumpRead, ReadDumpOptions } from "./dumptypes.js";
 import { startHash } from "./hash.js";
@@ -114,7 +114,15 @@ export async function readDump(opts: ReadDumpOptions): Promise<DumpRead> {
       },
     );
   }
-  const size = fs.fstatSync(fd).size;
+  const st = fs.fstatSync(fd);
+  const size = st.size;
+  if (!st.isFile()) {
+    fs.closeSync(fd);
+    throw new GuestosError(
+      "DUMP_MISSING",
+      `Cannot ${what}: the dump "${opts.dumpPath}" is not a regular file`,
+    );
+  }
   if (opts.bytes != null && size !== opts.bytes) {
     fs.closeSync(fd);
     throw new GuestosError(
@@ -148,7 +156,7 @@ export async function readDump(opts: ReadDumpOptions): Promise<DumpRead> {
     );
 
     let outcome: ScriptOutcome | null = null;
-    let scriptError: unknown = null;
+    let scriptError: Error | null = null;
     try {
       outcome = await runPlanned(opts.plan, {
         stdin: p.read,
@@ -162,7 +170,7 @@ export async function readDump(opts: ReadDumpOptions): Promise<DumpRead> {
         ...(opts.onLogFile ? { onLogFile: opts.onLogFile } : {}),
       });
     } catch (err) {
-      scriptError = err;
+      scriptError = err instanceof Error ? err : new Error(String(err));
     }
     scriptDone = true;
     p.closeEnd("read");

@@ -1,4 +1,4 @@
-import type { ScriptPlan } from "../ops/runscript.js";
+import type { ScriptPlan } from "../run/planned.js";
 
 /** How a dump file is stored. Ganeti's own exports are always "none". */
 export type Compression = "none" | "gzip" | "zstd";

@@ -3,7 +3,7 @@ import { pipeline } from "node:stream/promises";
 import zlib from "node:zlib";
 
 import { GuestosError, errnoName } from "../errors.js";
-import { runPlanned, type ScriptOutcome } from "../ops/runscript.js";
+import { runPlanned, type ScriptOutcome } from "../run/planned.js";
 import { diskLabel, every, killGroup, transferControl } from "./dumpcontrol.js";
 import { holeDigger } from "./dumpholes.js";
 import type { DumpWritten, WriteDumpOptions } from "./dumptypes.js";
@@ -160,7 +160,7 @@ export async function writeDump(opts: WriteDumpOptions): Promise<DumpWritten> {
     );
 
     let outcome: ScriptOutcome | null = null;
-    let scriptError: unknown = null;
+    let scriptError: Error | null = null;
     try {
       outcome = await runPlanned(opts.plan, {
         stdout: s.stdout,
@@ -174,7 +174,7 @@ export async function writeDump(opts: WriteDumpOptions): Promise<DumpWritten> {
         ...(opts.onLogFile ? { onLogFile: opts.onLogFile } : {}),
       });
     } catch (err) {
-      scriptError = err;
+      scriptError = err instanceof Error ? err : new Error(String(err));
     }
     scriptDone = true;
     if (scriptError) {

@@ -19,4 +19,16 @@ export {
   type GuestosDump,
   type GuestosExportInfo,
 } from "./guestossect.js";
-// stream/dump exports are added by the lead
+export { writeDump, GZIP_LEVEL } from "./dumpwrite.js";
+export { readDump } from "./dumpread.js";
+export type {
+  Compression,
+  DumpWritten,
+  DumpRead,
+  WriteDumpOptions,
+  ReadDumpOptions,
+  ProgressFn,
+} from "./dumptypes.js";
+export { sha256File, startHash, type HashJob } from "./hash.js";
+export { formatProgress, formatGanetiProgress, progressMeter, formatSeconds } from "./progress.js";
+export { renderProgressBar, type BarOptions } from "./progressbar.js";

@@ -2,14 +2,6 @@ import fs from "node:fs";
 
 import { makePipes } from "../run/index.js";
 
-function closeQuietly(fd: number): void {
-  try {
-    fs.closeSync(fd);
-  } catch {
-    // already closed: nothing to clean up
-  }
-}
-
 /*
  * A real pipe between two children (export script → zstd, cat or zstd -d → import script), both ends
  * blocking as the programs expect, plus an optional non-blocking read end of our own ("peek"). Reopening
@@ -17,6 +9,14 @@ function closeQuietly(fd: number): void {
  */
 
 type End = "read" | "write" | "ourWrite" | "peek";
+
+function closeQuietly(fd: number): void {
+  try {
+    fs.closeSync(fd);
+  } catch {
+    // already closed: nothing to clean up
+  }
+}
 
 /** Two blocking ends for children, and optionally a non-blocking reader or writer for us; -1 = none/closed. */
 export interface ChildPipe {

@@ -38,11 +38,18 @@ function terminalProgress(json: boolean | undefined): ((p: TransferProgress) => 
 /** `guestos backup export NAME`. */
 export async function backupExport(
   name: string,
-  opts: JobCommandOptions & { dir?: string | undefined; compress?: string | undefined; includePrivate?: boolean | undefined },
+  opts: JobCommandOptions & {
+    dir?: string | undefined;
+    compress?: string | undefined;
+    includePrivate?: boolean | undefined;
+  },
 ): Promise<CommandResult> {
   const compression = (opts.compress ?? "none") as (typeof COMPRESSIONS)[number];
   if (!COMPRESSIONS.includes(compression)) {
-    throw new GuestosError("BAD_OPTION", `Cannot export "${name}": --compress must be one of ${COMPRESSIONS.join(", ")}`);
+    throw new GuestosError(
+      "BAD_OPTION",
+      `Cannot export "${name}": --compress must be one of ${COMPRESSIONS.join(", ")}`,
+    );
   }
   const { exportInstance } = await import("../ops/index.js");
   return withNode(opts, async (node) => {
@@ -79,10 +86,16 @@ export async function backupImport(name: string, opts: ImportOptions): Promise<C
   const disks = opts.disk && opts.disk.length > 0 ? parseDiskOptions(opts.disk, { template }) : null;
   const nics = opts.nics === false ? [] : opts.net && opts.net.length > 0 ? parseNicOptions(opts.net) : null;
   const pub = opts.osParameters ? parseOsParams(opts.osParameters, "-O") : {};
-  const priv = opts.osParametersPrivate ? parseOsParams(opts.osParametersPrivate, "--os-parameters-private") : {};
-  const secret = opts.osParametersSecret ? parseOsParams(opts.osParametersSecret, "--os-parameters-secret") : {};
+  const priv = opts.osParametersPrivate
+    ? parseOsParams(opts.osParametersPrivate, "--os-parameters-private")
+    : {};
+  const secret = opts.osParametersSecret
+    ? parseOsParams(opts.osParametersSecret, "--os-parameters-secret")
+    : {};
   checkOsParamsRepeated([pub, priv, secret]);
-  const hv = opts.hypervisorParameters ? parseHvOption(opts.hypervisorParameters, { withHypervisor: true }) : null;
+  const hv = opts.hypervisorParameters
+    ? parseHvOption(opts.hypervisorParameters, { withHypervisor: true })
+    : null;
   const { importInstance } = await import("../ops/index.js");
   return withNode(opts, async (node) => {
     const onProgress = terminalProgress(opts.json);
@@ -112,7 +125,11 @@ export async function backupImport(name: string, opts: ImportOptions): Promise<C
 
 /** `guestos backup list`: gnt-backup list's Node/Export table. */
 export async function backupList(
-  opts: NodeOptions & { dir?: string | undefined; headers?: boolean | undefined; separator?: string | undefined },
+  opts: NodeOptions & {
+    dir?: string | undefined;
+    headers?: boolean | undefined;
+    separator?: string | undefined;
+  },
 ): Promise<CommandResult> {
   const { queryExports } = await import("../ops/index.js");
   return withNode(opts, (node) => {
@@ -136,7 +153,10 @@ export async function backupList(
 }
 
 /** `guestos backup info NAME|PATH`: what an export holds, from its config.ini. */
-export async function backupInfo(src: string, opts: NodeOptions & { dir?: string | undefined }): Promise<CommandResult> {
+export async function backupInfo(
+  src: string,
+  opts: NodeOptions & { dir?: string | undefined },
+): Promise<CommandResult> {
   const [{ exportPath, readConfigText }, { readExportConfig }] = await Promise.all([
     import("../ops/index.js"),
     import("../backup/index.js"),
@@ -165,7 +185,10 @@ export async function backupInfo(src: string, opts: NodeOptions & { dir?: string
 }
 
 /** `guestos backup remove NAME`: nothing printed, as gnt-backup remove. */
-export async function backupRemove(name: string, opts: JobCommandOptions & { dir?: string | undefined }): Promise<CommandResult> {
+export async function backupRemove(
+  name: string,
+  opts: JobCommandOptions & { dir?: string | undefined },
+): Promise<CommandResult> {
   const { removeExport } = await import("../ops/index.js");
   return withNode(opts, async (node) => {
     const res = await removeExport(node, { name, dir: opts.dir ?? null }, opOptionsOf(opts));

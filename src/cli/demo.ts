@@ -6,7 +6,7 @@ import { once } from "node:events";
 import { parseInstanceSpec } from "../env/index.js";
 import { isGuestosError } from "../errors.js";
 import { diagnose, findOs, validateOs } from "../osdef/index.js";
-import { planScript, runPlanned } from "../ops/runscript.js";
+import { planScript, runPlanned } from "../run/planned.js";
 import { firstLine, nodeTour } from "./demonode.js";
 import type { CommandResult } from "./output.js";
 import { renderDiagnose } from "./osrender.js";

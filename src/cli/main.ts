@@ -170,7 +170,9 @@ function addBackupCommands(program: Command): void {
       .description("export an instance: each disk through the OS export script, then config.ini")
       .argument("<name>", "instance name")
       .addOption(dirOption())
-      .addOption(new Option("--compress <tool>", "compress the dumps").choices(["none", "gzip", "zstd"] as const))
+      .addOption(
+        new Option("--compress <tool>", "compress the dumps").choices(["none", "gzip", "zstd"] as const),
+      )
       .option("--include-private", "also write the private OS parameters (in clear) into config.ini"),
   ).action((name, o) => act(flags(o).json, async () => (await load()).backupExport(name, flags(o))));
 

@@ -3,7 +3,7 @@ import { GuestosError } from "../errors.js";
 import { parseInstanceSpec, type ScriptKind } from "../env/index.js";
 import { osLogDir, resolveHome } from "../node/home.js";
 import { findOs, searchPathFrom } from "../osdef/index.js";
-import { planScript, runPlanned, type ScriptPlan } from "../ops/runscript.js";
+import { planScript, runPlanned, type ScriptPlan } from "../run/planned.js";
 import type { CommandResult } from "./output.js";
 
 export type Runnable = "create" | "rename" | "import" | "export" | "verify";

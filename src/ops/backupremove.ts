@@ -20,18 +20,28 @@ export async function removeExport(
     throw new GuestosError("EXPORT_NOT_FOUND", `Cannot remove export "${req.name}": not an export name`);
   }
   const path = join(exportRoot(node, req.dir), req.name);
-  return runJob(node, { op: "BACKUP_REMOVE", target: req.name, input: { instance_name: req.name }, locks: [`instance:${req.name}`] }, opts, async () => {
-    if (!existsSync(path)) {
-      const known = node.db.prepare("SELECT 1 FROM instances WHERE name = ?").get(req.name);
-      if (!known) {
-        throw new GuestosError(
-          "EXPORT_NOT_FOUND",
-          "Export not found. If trying to remove an export belonging to a deleted instance please use its Fully Qualified Domain Name.",
-        );
+  return runJob(
+    node,
+    {
+      op: "BACKUP_REMOVE",
+      target: req.name,
+      input: { instance_name: req.name },
+      locks: [`instance:${req.name}`],
+    },
+    opts,
+    async () => {
+      if (!existsSync(path)) {
+        const known = node.db.prepare("SELECT 1 FROM instances WHERE name = ?").get(req.name);
+        if (!known) {
+          throw new GuestosError(
+            "EXPORT_NOT_FOUND",
+            "Export not found. If trying to remove an export belonging to a deleted instance please use its Fully Qualified Domain Name.",
+          );
+        }
+        return { name: req.name, removed: false };
       }
-      return { name: req.name, removed: false };
-    }
-    await rm(path, { recursive: true, force: true });
-    return { name: req.name, removed: true };
-  });
+      await rm(path, { recursive: true, force: true });
+      return { name: req.name, removed: true };
+    },
+  );
 }

@@ -11,7 +11,7 @@ import { runJob, type JobContext } from "./job.js";
 import { lockedInstance, requireDisks, resolveInstanceName } from "./lookup.js";
 import { checkOsForInstance } from "./osvalidate.js";
 import { progressReporter } from "./progress.js";
-import { planScript, type ScriptPlan } from "./runscript.js";
+import { planScript, type ScriptPlan } from "../run/planned.js";
 import type { OpOptions, OpResult } from "./types.js";
 
 /** `backup export NAME [--dir D] [--compress none|gzip|zstd] [--include-private]`. */
@@ -52,14 +52,22 @@ async function exportDisks(
   opts: OpOptions,
 ): Promise<DumpResult[]> {
   const { node } = ctx;
-  const os = rec.os ? await checkOsForInstance(node, rec.os, { osparams: {}, forceVariant: true, validateParams: false }) : null;
-  if (os && !os.scripts.export) throw new GuestosError("NO_SCRIPT", `Cannot export instance ${rec.name}: OS "${os.name}" has no export script`);
+  const os = rec.os
+    ? await checkOsForInstance(node, rec.os, { osparams: {}, forceVariant: true, validateParams: false })
+    : null;
+  if (os && !os.scripts.export)
+    throw new GuestosError(
+      "NO_SCRIPT",
+      `Cannot export instance ${rec.name}: OS "${os.name}" has no export script`,
+    );
   const spec = instanceSpecOf(node, rec, {});
   const failures: string[] = [];
   const results = await Promise.all(
     rec.disks.map(async (disk): Promise<DumpResult | null> => {
       const label = `disk/${disk.index}`;
-      const plan = os ? planScript("export", os, spec, { logDir: osLogDir(node.home), disk: disk.index }) : rawPlan(node, rec, disk);
+      const plan = os
+        ? planScript("export", os, spec, { logDir: osLogDir(node.home), disk: disk.index })
+        : rawPlan(node, rec, disk);
       const file = disk.uuid;
       ctx.log("message", `Exporting ${label} from ${node.identity.name} to ${node.identity.name}`);
       const progress = progressReporter(ctx, label, disk.size * 2 ** 20, opts);
@@ -68,6 +76,8 @@ async function exportDisks(
           plan,
           dumpPath: join(staging, file),
           compression,
+          disk: disk.index,
+          diskBytes: disk.size * 2 ** 20,
           ...(opts.timeout ? { timeoutMs: opts.timeout * 1000 } : {}),
           ...(ctx.signal ? { signal: ctx.signal } : {}),
           onProgress: progress.update,
@@ -103,37 +113,59 @@ export async function exportInstance(
 ): Promise<OpResult<{ name: string; path: string; dumps: DumpResult[] }>> {
   const name = resolveInstanceName(node, req.name);
   const compression = req.compression ?? "none";
-  const input = { instance_name: name, target_dir: req.dir ?? null, compress: compression, include_private: req.includePrivate ?? false };
-  return runJob(node, { op: "BACKUP_EXPORT", target: name, input, locks: [`instance:${name}`] }, opts, async (ctx) => {
-    const rec = lockedInstance(node, name);
-    if (rec.disks.length === 0) throw new GuestosError("NO_DISKS", `Instance '${name}' has no disks`);
-    await requireDisks(rec, "export");
-    const root = exportRoot(node, req.dir);
-    await mkdir(root, { recursive: true, mode: 0o750 });
-    await repairExportRoot(root, (id) => id !== ctx.id && getJob(node.db, id)?.status === "running");
-    const staging = stagingDir(root, name, ctx.id);
-    ctx.addResource("tempdir", staging);
-    await mkdir(staging, { mode: 0o700 });
-    try {
-      const dumps = await exportDisks(ctx, rec, staging, compression, opts);
-      ctx.log("message", `Finalizing export on ${node.identity.name}`);
-      const doc = buildExportConfig(instanceView(node, rec), {
-        timestamp: Math.floor(Date.now() / 1000),
-        source: node.identity.uuid,
-        dumps: dumps.map((d) => ({ index: d.index, dump: d.file, size: rec.disks.find((x) => x.index === d.index)!.size, name: rec.disks.find((x) => x.index === d.index)!.name })),
-        ...(req.includePrivate ? { privateParams: getPrivateParams(node.db, rec.uuid) } : {}),
-        guestos: { dumps: dumps.map((d) => ({ index: d.index, file: d.file, sha256: d.sha256, bytes: d.bytes, compression: d.compression })) },
-      });
-      await writeFile(join(staging, "config.ini"), writeIni(doc), { mode: 0o600 });
-      const final = join(root, name);
-      await publishExport(staging, final, supersededDir(root, name, ctx.id));
-      ctx.removeResource("tempdir", staging);
-      return { name, path: final, dumps };
-    } catch (err) {
-      await rm(staging, { recursive: true, force: true });
-      ctx.removeResource("tempdir", staging);
-      throw err;
-    }
-  });
+  const input = {
+    instance_name: name,
+    target_dir: req.dir ?? null,
+    compress: compression,
+    include_private: req.includePrivate ?? false,
+  };
+  return runJob(
+    node,
+    { op: "BACKUP_EXPORT", target: name, input, locks: [`instance:${name}`] },
+    opts,
+    async (ctx) => {
+      const rec = lockedInstance(node, name);
+      if (rec.disks.length === 0) throw new GuestosError("NO_DISKS", `Instance '${name}' has no disks`);
+      await requireDisks(rec, "export");
+      const root = exportRoot(node, req.dir);
+      await mkdir(root, { recursive: true, mode: 0o750 });
+      await repairExportRoot(root, (id) => id !== ctx.id && getJob(node.db, id)?.status === "running");
+      const staging = stagingDir(root, name, ctx.id);
+      ctx.addResource("tempdir", staging);
+      await mkdir(staging, { mode: 0o700 });
+      try {
+        const dumps = await exportDisks(ctx, rec, staging, compression, opts);
+        ctx.log("message", `Finalizing export on ${node.identity.name}`);
+        const doc = buildExportConfig(instanceView(node, rec), {
+          timestamp: Math.floor(Date.now() / 1000),
+          source: node.identity.uuid,
+          dumps: dumps.map((d) => ({
+            index: d.index,
+            dump: d.file,
+            size: rec.disks.find((x) => x.index === d.index)!.size,
+            name: rec.disks.find((x) => x.index === d.index)!.name,
+          })),
+          ...(req.includePrivate ? { privateParams: getPrivateParams(node.db, rec.uuid) } : {}),
+          guestos: {
+            dumps: dumps.map((d) => ({
+              index: d.index,
+              file: d.file,
+              sha256: d.sha256,
+              bytes: d.bytes,
+              compression: d.compression,
+            })),
+          },
+        });
+        await writeFile(join(staging, "config.ini"), writeIni(doc), { mode: 0o600 });
+        const final = join(root, name);
+        await publishExport(staging, final, supersededDir(root, name, ctx.id));
+        ctx.removeResource("tempdir", staging);
+        return { name, path: final, dumps };
+      } catch (err) {
+        await rm(staging, { recursive: true, force: true });
+        ctx.removeResource("tempdir", staging);
+        throw err;
+      }
+    },
+  );
 }
-

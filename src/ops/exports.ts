@@ -103,5 +103,9 @@ export interface ExportEntry {
 /** The exports in the root, as `gnt-backup list` lists them (Node, Export). */
 export function queryExports(node: NodeHandle, dir?: string | null): ExportEntry[] {
   const root = exportRoot(node, dir);
-  return listExports(root).map((name) => ({ node: node.identity.name, export: name, path: join(root, name) }));
+  return listExports(root).map((name) => ({
+    node: node.identity.name,
+    export: name,
+    path: join(root, name),
+  }));
 }

@@ -13,7 +13,7 @@ import { instanceSpecOf } from "./fill.js";
 import { runJob, type JobContext } from "./job.js";
 import { maskParams } from "./mask.js";
 import { progressReporter } from "./progress.js";
-import { planScript } from "./runscript.js";
+import { planScript } from "../run/planned.js";
 import { recordInstallFailure, runInstanceScript } from "./script.js";
 import type { AddRequest, DiskRequest, NicRequest, OpOptions, OpResult } from "./types.js";
 
@@ -55,7 +55,8 @@ function importAdd(req: ImportRequest, info: ExportInfo, ctxLog: (text: string) 
   const nics: NicRequest[] =
     req.nics ??
     info.nics.map((n, i) => {
-      if (n.network) ctxLog(`NIC ${i}: network ${n.network} of the export is not used (guestos has no networks)`);
+      if (n.network)
+        ctxLog(`NIC ${i}: network ${n.network} of the export is not used (guestos has no networks)`);
       return {
         index: i,
         mac: n.mac ?? "auto",
@@ -67,11 +68,19 @@ function importAdd(req: ImportRequest, info: ExportInfo, ctxLog: (text: string) 
         network: null,
       };
     });
-  const hvFromExport = Object.fromEntries(Object.entries(info.hvparams).filter(([k]) => !HVC_GLOBALS.includes(k)));
-  const hvparams = enforceTypes({ ...hvFromExport, ...req.hvparams }, HVS_PARAMETER_TYPES, { what: "hypervisor" });
-  const beparams = enforceTypes(upgradeBeParams({ ...info.beparams, ...req.beparams }), BES_PARAMETER_COMPAT, {
-    what: "backend",
+  const hvFromExport = Object.fromEntries(
+    Object.entries(info.hvparams).filter(([k]) => !HVC_GLOBALS.includes(k)),
+  );
+  const hvparams = enforceTypes({ ...hvFromExport, ...req.hvparams }, HVS_PARAMETER_TYPES, {
+    what: "hypervisor",
   });
+  const beparams = enforceTypes(
+    upgradeBeParams({ ...info.beparams, ...req.beparams }),
+    BES_PARAMETER_COMPAT,
+    {
+      what: "backend",
+    },
+  );
   delete beparams.memory;
   return {
     name: req.name,
@@ -116,7 +125,8 @@ async function importDisks(
       const meta = info.guestos?.dumps.find((d) => d.file === src.dump) ?? null;
       const compression: Compression = meta?.compression ?? "none";
       const label = `disk/${disk.index}`;
-      ctx.log("message", `Exporting ${label} from ${info.source ?? "the export"} to ${node.identity.name}`);
+      const from = info.source === node.identity.uuid ? node.identity.name : (info.source ?? "the export");
+      ctx.log("message", `Exporting ${label} from ${from} to ${node.identity.name}`);
       const progress = progressReporter(ctx, label, meta?.bytes ?? null, opts);
       try {
         const plan = planScript("import", os, spec, { logDir: osLogDir(node.home), disk: disk.index });
@@ -124,6 +134,7 @@ async function importDisks(
           plan,
           dumpPath: join(path, src.dump),
           compression,
+          disk: disk.index,
           sha256: meta?.sha256 ?? null,
           bytes: meta?.bytes ?? null,
           ...(opts.timeout ? { timeoutMs: opts.timeout * 1000 } : {}),
@@ -159,6 +170,15 @@ export async function importInstance(
   const info = readExportConfig(readConfigText(path), { source: join(path, "config.ini") });
   const notes: string[] = [];
   const add = importAdd(req, info, (t) => notes.push(t));
+  if (!req.nics) {
+    // The export's MACs are kept, unless another instance here has one (its source, typically): then a new
+    // MAC is generated, where Ganeti would refuse the import.
+    add.nics = add.nics.map((n) => {
+      if (n.mac === "auto" || !node.db.prepare("SELECT 1 FROM nics WHERE mac = ?").get(n.mac)) return n;
+      notes.push(`NIC ${n.index}: MAC ${n.mac} of the export is in use here; a new one is generated`);
+      return { ...n, mac: "auto" };
+    });
+  }
   checkAddRequest(add);
   const input = {
     instance_name: req.name,
@@ -170,28 +190,38 @@ export async function importInstance(
     osparams_private: maskParams(add.osparamsPrivate),
     osparams_secret: maskParams(add.osparamsSecret),
   };
-  return runJob(node, { op: "INSTANCE_CREATE", target: req.name, input, locks: [`instance:${req.name}`] }, opts, async (ctx) => {
-    for (const n of notes) ctx.log("warning", n);
-    const { os, record } = await defineInstance(ctx, add, { install: true, announce: "import" });
-    ctx.log("message", "* running the instance OS import scripts...");
-    try {
-      await importDisks(ctx, os, record, info, path, add, opts);
-    } catch (err) {
-      recordInstallFailure(node, record.uuid, (err as Error).message);
-      throw err;
-    }
-    // Ganeti runs rename after every import, even under the same name.
-    ctx.log("message", `Running rename script for ${req.name}`);
-    try {
-      const spec = instanceSpecOf(node, getInstance(node.db, req.name)!, { debugLevel: opts.debugLevel ?? 0 });
-      await runInstanceScript(ctx, "rename", os, spec, {
-        oldName: info.name ?? req.name,
-        timeout: opts.timeout ?? null,
-      });
-    } catch (err) {
-      ctx.log("warning", `Failed to run rename script for ${req.name} on node ${node.identity.name}: ${(err as Error).message}`);
-    }
-    updateInstance(node.db, record.uuid, { installState: "installed", lastError: null });
-    return { name: req.name, from: path };
-  });
+  return runJob(
+    node,
+    { op: "INSTANCE_CREATE", target: req.name, input, locks: [`instance:${req.name}`] },
+    opts,
+    async (ctx) => {
+      for (const n of notes) ctx.log("warning", n);
+      const { os, record } = await defineInstance(ctx, add, { install: true, announce: "import" });
+      ctx.log("message", "* running the instance OS import scripts...");
+      try {
+        await importDisks(ctx, os, record, info, path, add, opts);
+      } catch (err) {
+        recordInstallFailure(node, record.uuid, (err as Error).message);
+        throw err;
+      }
+      // Ganeti runs rename after every import, even under the same name.
+      ctx.log("message", `Running rename script for ${req.name}`);
+      try {
+        const spec = instanceSpecOf(node, getInstance(node.db, req.name)!, {
+          debugLevel: opts.debugLevel ?? 0,
+        });
+        await runInstanceScript(ctx, "rename", os, spec, {
+          oldName: info.name ?? req.name,
+          timeout: opts.timeout ?? null,
+        });
+      } catch (err) {
+        ctx.log(
+          "warning",
+          `Failed to run rename script for ${req.name} on node ${node.identity.name}: ${(err as Error).message}`,
+        );
+      }
+      updateInstance(node.db, record.uuid, { installState: "installed", lastError: null });
+      return { name: req.name, from: path };
+    },
+  );
 }

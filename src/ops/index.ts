@@ -10,7 +10,7 @@ export { jobDetails, queryJobs, watchJob } from "./jobs.js";
 export { instanceSpecOf, instanceView } from "./fill.js";
 export { nodeSearchPath } from "./osvalidate.js";
 export { REDACTED, maskParams } from "./mask.js";
-export { planScript, runPlanned, type ScriptPlan } from "./runscript.js";
+export { planScript, runPlanned, type ScriptPlan } from "../run/planned.js";
 export type { TransferProgress } from "./types.js";
 export { exportInstance, type DumpResult, type ExportRequest } from "./export.js";
 export { importInstance, type ImportRequest } from "./import.js";

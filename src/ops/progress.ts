@@ -25,7 +25,7 @@ export function progressReporter(
       opts.onProgress?.({ label, bytes, total, elapsedMs: now - started, done: false });
       if (now - lastLog >= LOG_EVERY_MS) {
         lastLog = now;
-        ctx.log("message", `${label} ${formatProgress(bytes, total, now - started)}`);
+        ctx.log("message", `${label} sent ${formatProgress(bytes, total, now - started)}`);
       }
     },
     done(bytes) {

@@ -5,7 +5,7 @@ import { processStartTime, updateInstance, withReserve } from "../node/index.js"
 import type { NodeHandle } from "../node/node.js";
 import type { OsDefinition } from "../osdef/types.js";
 import type { JobContext } from "./job.js";
-import { planScript, runPlanned, type ScriptOutcome } from "./runscript.js";
+import { planScript, runPlanned, type ScriptOutcome } from "../run/planned.js";
 
 /** Script kinds that run against a stored instance inside a job. */
 export type InstanceScriptKind = "create" | "reinstall" | "rename";

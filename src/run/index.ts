@@ -14,3 +14,11 @@ export { safeEncode } from "./safeencode.js";
 export { scriptFailureMessage, verifyFailureMessage } from "./failure.js";
 export { closeInheritedFds } from "./fds.js";
 export { makePipes, type PipePair, type PipeDirection } from "./fifo.js";
+export {
+  planScript,
+  runPlanned,
+  type ScriptIo,
+  type ScriptOptions,
+  type ScriptOutcome,
+  type ScriptPlan,
+} from "./planned.js";

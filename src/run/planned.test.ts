@@ -10,7 +10,7 @@ import type { InstanceSpec } from "../env/spec.js";
 import { GuestosError } from "../errors.js";
 import { findOs } from "../osdef/index.js";
 import type { OsDefinition } from "../osdef/types.js";
-import { planScript, runPlanned } from "./runscript.js";
+import { planScript, runPlanned } from "./planned.js";
 
 const NOW = new Date(2025, 0, 2, 3, 4, 5); // local time, as Ganeti's TimestampForFilename
 const TS = "2025-01-02_03_04_05";

@@ -5,16 +5,10 @@ import type { ScriptKind } from "../env/params.js";
 import { scriptEnv } from "../env/script.js";
 import type { InstanceSpec } from "../env/spec.js";
 import type { OsDefinition } from "../osdef/types.js";
-import {
-  EXP_SIZE_FD,
-  instanceLogName,
-  runScript,
-  scriptFailureMessage,
-  tailLog,
-  verifyFailureMessage,
-  type RunOptions,
-  type RunResult,
-} from "../run/index.js";
+import { scriptFailureMessage, verifyFailureMessage } from "./failure.js";
+import { instanceLogName } from "./logname.js";
+import { EXP_SIZE_FD, runScript, type RunOptions, type RunResult } from "./spawn.js";
+import { tailLog } from "./tail.js";
 
 /** Everything needed to run one OS script, computed before anything runs (what `--dry-run` prints). */
 export interface ScriptPlan {
