@@ -6,6 +6,8 @@ import { openNode, osLogDir, type NodeHandle } from "../node/index.js";
 import type { JobLogEntry } from "../node/types.js";
 import {
   addInstance,
+  exportInstance,
+  importInstance,
   queryInstances,
   queryJobs,
   reinstallInstance,
@@ -128,6 +130,17 @@ export async function nodeTour(root: string, searchDir: string): Promise<string[
         opts,
       );
     }
+
+    say("\n$ guestos backup export --compress zstd web2.example.com");
+    const exported = await exportInstance(node, { name: "web2.example.com", compression: "zstd" }, opts);
+    say(`  ${relative(home, exported.result.path)}: config.ini (Ganeti's format) and one dump per disk`);
+    for (const d of exported.result.dumps) {
+      say(`  disk/${d.index}: ${d.bytes} bytes (zstd), sha256 ${d.sha256.slice(0, 16)}...`);
+    }
+    say("\n$ guestos backup import --src web2.example.com web3.example.com");
+    await importInstance(node, { src: "web2.example.com", name: "web3.example.com" }, opts);
+    const web3 = queryInstances(node, ["web3.example.com"])[0]!.disks[0]!.path;
+    say(`  disk 0 of web3 now starts with: ${await firstLine(web3)}`);
 
     say("\n$ guestos instance list -o name,os,disk_template,disk.sizes,install,status");
     out.push(

@@ -143,7 +143,10 @@ async function importDisks(
           onLogFile: (p: string) => ctx.addLogFile(p),
         });
         progress.done(meta?.bytes ?? null);
-        ctx.log("message", `${label} finished receiving data${out.verified ? " (sha256 verified)" : ""}`);
+        ctx.log(
+          "message",
+          `${label} finished receiving data (${out.verified ? "sha256 verified" : "not verified: the export records no checksum"})`,
+        );
       } catch (err) {
         progress.done(null);
         failures.push(`${label}: ${(err as Error).message}`);
