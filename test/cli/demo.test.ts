@@ -76,6 +76,8 @@ describe("guestos demo", () => {
         "  disk 0 now starts with: guestos-demo web1.example.com default hello",
         "  disk 0 now starts with: guestos-demo web1.example.com default bonjour",
         "  disk 0 it now starts with: guestos-demo web2.example.com default bonjour",
+        // imported from web2's zstd export, then renamed by the OS's rename script
+        "  disk 0 of web3 now starts with: guestos-demo web3.example.com default bonjour",
       ],
     );
     assert.ok(
@@ -86,6 +88,7 @@ describe("guestos demo", () => {
       ),
     );
     assert.ok(nodePart.includes("Instance 'web1.example.com' renamed to 'web2.example.com'"));
+    assert.ok(nodePart.some((l) => / disk\/0 finished receiving data \(sha256 verified\)$/.test(l)));
     assert.ok(nodePart.some((l) => /^ 4 success INSTANCE_RENAME$/.test(l)));
     assert.ok(nodePart.some((l) => /^ 2 error {3}INSTANCE_CREATE\(bad\.example\.com\)$/.test(l)));
     assert.deepEqual(
