@@ -1,0 +1,219 @@
+/**
+ * Backups between guestos and a real Ganeti 3.0 cluster (test/interop/cluster.ts), in both directions:
+ * gnt-backup export read by `guestos backup import`, and `guestos backup export` read by gnt-backup
+ * import; checked on the sha256 of the disks on both sides, on the NICs each side took from the other's
+ * config.ini, and on what each side says about the export.
+ */
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { createHash, randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { guestos, type CliResult } from "./cli.js";
+import { CLUSTER_DEPS, startCluster, type GanetiCluster } from "./cluster.js";
+import { requireDeps, type Dep } from "./deps.js";
+
+const sh = promisify(execFile);
+const NOOP = "/usr/share/ganeti/os/noop";
+const DEPS: Dep[] = [...CLUSTER_DEPS, { path: NOOP, pkg: "ganeti-os-noop" }];
+const MiB = 1024 * 1024;
+/** The disks of every instance here, in MiB. */
+const SIZES = [16, 8];
+/** What guestos says, per disk, about the dumps of an export that has no [guestos] section. */
+const UNVERIFIED = (i: number) =>
+  `disk/${i}: the export has no checksum for dump`;
+
+/** A command line without quoting (none of its words has a space) as argv. */
+const argv = (line: string): string[] => line.split(" ");
+
+function ok(res: CliResult, what: string): void {
+  assert.equal(res.code, 0, `${what} failed:\n${res.stderr}${res.stdout}`);
+  assert.equal(res.stderr, "", `${what} wrote to stderr`);
+}
+
+async function sha256(path: string): Promise<string> {
+  return createHash("sha256")
+    .update(await readFile(path))
+    .digest("hex");
+}
+
+/** Disk files named `<uuid>.file.disk<N>` in `dir` (as Ganeti and guestos both name them), in disk order. */
+async function diskFiles(dir: string): Promise<string[]> {
+  const index = (f: string) => Number(/\.file\.disk(\d+)$/.exec(f)?.[1] ?? -1);
+  const files = (await readdir(dir)).sort((a, b) => index(a) - index(b));
+  assert.deepEqual(
+    files.map(index),
+    SIZES.map((_, i) => i),
+    `disk files in ${dir}: ${files.join(", ")}`,
+  );
+  return files.map((f) => join(dir, f));
+}
+
+/** Fill each file with random bytes (its whole size); returns their sha256, in order. */
+async function fillRandom(files: string[]): Promise<string[]> {
+  const sums: string[] = [];
+  for (const [i, f] of files.entries()) {
+    const bytes = randomBytes(SIZES[i]! * MiB);
+    await writeFile(f, bytes);
+    sums.push(createHash("sha256").update(bytes).digest("hex"));
+  }
+  return sums;
+}
+
+/** Mount points and loop devices at or below any of `dirs`. */
+async function leftovers(dirs: string[]): Promise<string[]> {
+  const under = (p: string) => dirs.some((d) => p === d || p.startsWith(`${d}/`));
+  const mounts = (await sh("findmnt", ["-rn", "-o", "TARGET"])).stdout.split("\n").filter(under);
+  const loops = (await sh("losetup", ["-l", "-n", "--raw", "-O", "NAME,BACK-FILE"])).stdout
+    .split("\n")
+    .filter((l) => l !== "" && under(l.slice(l.indexOf(" ") + 1)));
+  return [...mounts, ...loops];
+}
+
+describe("backups between guestos and a real Ganeti 3.0 cluster", { timeout: 900_000 }, () => {
+  const ready = DEPS.every((d) => existsSync(d.path));
+  let cluster: GanetiCluster | undefined;
+  let clusterRoot: string | undefined;
+  let work: string;
+  let searchDir: string;
+
+  before(async () => {
+    work = await mkdtemp(join(tmpdir(), "guestos-backup-ganeti-"));
+    searchDir = join(work, "os");
+    await mkdir(searchDir);
+    if (!ready) return;
+    await symlink(NOOP, join(searchDir, "noop"));
+    // All the cluster's state is private, so ending its processes restores the machine (cluster.ts).
+    cluster = await startCluster({ teardown: "kill" });
+    clusterRoot = cluster.root;
+  });
+
+  after(async () => {
+    try {
+      await cluster?.stop();
+    } finally {
+      await rm(work, { recursive: true, force: true });
+    }
+    assert.deepEqual(await leftovers([work, ...(clusterRoot ? [clusterRoot] : [])]), []);
+  });
+
+  /** A fresh guestos home and the CLI bound to it. */
+  async function node(tag: string) {
+    const home = await mkdtemp(join(work, `home-${tag}-`));
+    const env = { ...process.env, GUESTOS_HOME: home, GUESTOS_OS_SEARCH_PATH: searchDir };
+    return { home, cli: (args: string[]) => guestos(args, { env }) };
+  }
+
+  test("gnt-backup export is imported by guestos backup import, disks byte for byte", async (t) => {
+    if (!requireDeps(t, DEPS)) return;
+    const c = cluster!;
+    const node1 = c.nodeName;
+    const inst = "g1.gnt.test";
+    await c.runOk(
+      argv(
+        `gnt-instance add -o noop -t file --disk 0:size=${SIZES[0]}M --disk 1:size=${SIZES[1]}M ` +
+          `--net 0:ip=192.0.2.60 --no-start --no-name-check --no-ip-check -n ${node1} ${inst}`,
+      ),
+    );
+    const disks = await diskFiles(c.hostPath(`${c.fileStorageDir}/${inst}`));
+    const info = await c.runOk(["gnt-instance", "info", inst]);
+    for (const d of disks) {
+      const inCluster = `${c.fileStorageDir}/${inst}/${d.slice(d.lastIndexOf("/") + 1)}`;
+      assert.ok(info.includes(inCluster), `gnt-instance info ${inst} does not name ${inCluster}:\n${info}`);
+    }
+    const sums = await fillRandom(disks);
+    const [mac, ip, mode, link] = (
+      await c.runOk(argv(`gnt-instance list --no-headers --separator=| -o nic.macs,nic.ips,nic.modes,nic.links ${inst}`))
+    )
+      .trim()
+      .split("|");
+
+    await c.runOk(["gnt-backup", "export", "-n", node1, inst]);
+    const exported = c.hostPath(`${c.exportDir}/${inst}`);
+    const ini = await readFile(join(exported, "config.ini"), "utf8");
+    assert.doesNotMatch(ini, /^\[guestos\]$/m);
+
+    const { home, cli } = await node("from-ganeti");
+    const infoRes = await cli(["backup", "info", exported]);
+    ok(infoRes, "backup info");
+    const infoLines = infoRes.stdout.split("\n");
+    for (const want of [`- Export: ${inst}`, `  Path: ${exported}`, "  OS: noop", "  Made by: Ganeti"]) {
+      assert.ok(infoLines.includes(want), `backup info lacks ${JSON.stringify(want)}:\n${infoRes.stdout}`);
+    }
+
+    const copy = "g1copy.example.com";
+    const imp = await cli(["backup", "import", "--src", exported, copy]);
+    ok(imp, "backup import");
+    t.diagnostic(imp.stdout);
+    for (const i of SIZES.keys()) {
+      assert.ok(imp.stdout.includes(UNVERIFIED(i)), `import output lacks ${UNVERIFIED(i)}:\n${imp.stdout}`);
+      assert.ok(imp.stdout.includes(`disk/${i} finished receiving data\n`), imp.stdout);
+    }
+    assert.doesNotMatch(imp.stdout, /sha256 verified/);
+
+    const copies = await diskFiles(join(home, "file-storage", copy));
+    assert.deepEqual(await Promise.all(copies.map(sha256)), sums);
+    assert.deepEqual(await Promise.all(disks.map(sha256)), sums, "Ganeti's disks changed");
+
+    const list = await cli(
+      argv(`instance list --no-headers --separator=| -o name,os,install,nic.macs,nic.ips,nic.modes,nic.links ${copy}`),
+    );
+    ok(list, "instance list");
+    assert.equal(list.stdout, `${copy}|noop|installed|${mac}|${ip}|${mode}|${link}\n`);
+  });
+
+  test("guestos backup export is imported by gnt-backup import, disks byte for byte", async (t) => {
+    if (!requireDeps(t, DEPS)) return;
+    const c = cluster!;
+    const node1 = c.nodeName;
+    const { home, cli } = await node("to-ganeti");
+    const inst = "gx.example.com";
+    // A routed NIC with an address: the cluster has no bridges, so Ganeti takes this NIC as it is.
+    ok(
+      await cli(
+        argv(
+          `instance add -o noop -t file --disk 0:size=${SIZES[0]}M --disk 1:size=${SIZES[1]}M ` +
+            `--net 0:mode=routed,link=100,ip=192.0.2.70 ${inst}`,
+        ),
+      ),
+      "instance add",
+    );
+    const sums = await fillRandom(await diskFiles(join(home, "file-storage", inst)));
+    const nicRes = await cli(
+      argv(`instance list --no-headers --separator=| -o nic.macs,nic.ips,nic.modes,nic.links ${inst}`),
+    );
+    ok(nicRes, "instance list");
+    const nic = nicRes.stdout.trim();
+
+    ok(await cli(["backup", "export", "--dir", c.hostPath(c.exportDir), inst]), "backup export");
+    const exported = c.hostPath(`${c.exportDir}/${inst}`);
+    const ini = await readFile(join(exported, "config.ini"), "utf8");
+    assert.match(ini, /^\[guestos\]$/m);
+    assert.deepEqual((await readdir(c.hostPath(c.exportDir))).sort(), [inst]);
+
+    const list = await c.runOk(["gnt-backup", "list", "--no-headers", "--separator=|"]);
+    assert.equal(list, `${node1}|${inst}\n`);
+
+    const target = "gx.gnt.test";
+    const imp = await c.runOk(
+      argv(
+        `gnt-backup import -n ${node1} --src-node ${node1} --src-dir ${c.exportDir}/${inst} ` +
+          `-t file --no-name-check --no-ip-check ${target}`,
+      ),
+    );
+    // A disk Ganeti could not import is only a warning there.
+    assert.doesNotMatch(imp, /WARNING/);
+    for (const i of SIZES.keys()) assert.match(imp, new RegExp(`disk/${i} finished receiving data$`, "m"));
+
+    const imported = await diskFiles(c.hostPath(`${c.fileStorageDir}/${target}`));
+    assert.deepEqual(await Promise.all(imported.map(sha256)), sums);
+    const ganetiNic = await c.runOk(
+      argv(`gnt-instance list --no-headers --separator=| -o os,nic.macs,nic.ips,nic.modes,nic.links ${target}`),
+    );
+    assert.equal(ganetiNic, `noop|${nic}\n`);
+  });
+});
