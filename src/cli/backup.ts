@@ -163,7 +163,7 @@ export async function backupInfo(
   ]);
   return withNode(opts, (node) => {
     const path = exportPath(node, src, opts.dir ?? null);
-    const info = readExportConfig(readConfigText(path), { source: `${path}/config.ini` });
+    const info = readExportConfig(readConfigText(path, { src }), { source: `${path}/config.ini` });
     if (opts.json) return { json: { path, ...info, osparamsPrivate: Object.keys(info.osparamsPrivate) } };
     const lines = [
       `- Export: ${info.name}`,

@@ -9,7 +9,7 @@ import type { OpOptions, OpResult } from "./types.js";
 
 /**
  * `backup remove NAME` (gnt-backup remove): delete the export. As in Ganeti, an export that is not there
- * is not an error when the instance exists (there is simply nothing to remove).
+ * is never an error: nothing is printed when the instance exists, a note when the name is unknown too.
  */
 export async function removeExport(
   node: NodeHandle,
@@ -29,12 +29,13 @@ export async function removeExport(
       locks: [`instance:${req.name}`],
     },
     opts,
-    async () => {
+    async (ctx) => {
       if (!existsSync(path)) {
+        // LUBackupRemove only says so (feedback, not an error): the job succeeds and the command exits 0.
         const known = node.db.prepare("SELECT 1 FROM instances WHERE name = ?").get(req.name);
         if (!known) {
-          throw new GuestosError(
-            "EXPORT_NOT_FOUND",
+          ctx.log(
+            "message",
             "Export not found. If trying to remove an export belonging to a deleted instance please use its Fully Qualified Domain Name.",
           );
         }

@@ -42,19 +42,22 @@ export function listExports(root: string): string[] {
   return niceSort(names);
 }
 
-/** The text of an export's config.ini, with Ganeti's message when it is missing. */
-export function readConfigText(path: string): string {
+/**
+ * The text of an export's config.ini, with Ganeti's messages when it is missing: `src` is what the user
+ * named (a bare export name is reported as Ganeti reports a relative path it did not find).
+ */
+export function readConfigText(path: string, opts: { src?: string } = {}): string {
   try {
     return readFileSync(join(path, "config.ini"), "utf8");
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new GuestosError(
-      "EXPORT_NOT_FOUND",
+    const relative = opts.src !== undefined && !opts.src.includes("/");
+    // Ganeti's export_info reads a missing config.ini as an empty one, which lacks the required sections.
+    const message =
       code === "ENOENT" && !existsSync(path)
-        ? `No export found for relative path ${path}`
-        : `No export or invalid export found in dir ${path}: ${code ?? String(err)}`,
-      { cause: err },
-    );
+        ? `No export found for relative path ${relative ? opts.src : path}`
+        : `No export or invalid export found in dir ${path}: ${code === "ENOENT" ? "Export info file doesn't have the required fields" : (code ?? String(err))}`;
+    throw new GuestosError("EXPORT_NOT_FOUND", message, { cause: err });
   }
 }
 

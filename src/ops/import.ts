@@ -8,6 +8,7 @@ import { enforceTypes, upgradeBeParams } from "../node/params.js";
 import type { InstanceRecord, NodeDiskTemplate, ParamDict } from "../node/types.js";
 import type { OsDefinition } from "../osdef/types.js";
 import { defineInstance, checkAddRequest } from "./add.js";
+import { trackTransfer } from "./export.js";
 import { exportPath, readConfigText } from "./exports.js";
 import { instanceSpecOf } from "./fill.js";
 import { runJob, type JobContext } from "./job.js";
@@ -128,6 +129,7 @@ async function importDisks(
       const from = info.source === node.identity.uuid ? node.identity.name : (info.source ?? "the export");
       ctx.log("message", `Exporting ${label} from ${from} to ${node.identity.name}`);
       const progress = progressReporter(ctx, label, meta?.bytes ?? null, opts);
+      const tracked = trackTransfer(ctx, disk.path);
       try {
         const plan = planScript("import", os, spec, { logDir: osLogDir(node.home), disk: disk.index });
         const out = await readDump({
@@ -140,6 +142,7 @@ async function importDisks(
           ...(opts.timeout ? { timeoutMs: opts.timeout * 1000 } : {}),
           ...(ctx.signal ? { signal: ctx.signal } : {}),
           onProgress: progress.update,
+          onSpawn: tracked.onSpawn,
           onLogFile: (p: string) => ctx.addLogFile(p),
         });
         progress.done(meta?.bytes ?? null);
@@ -150,6 +153,8 @@ async function importDisks(
       } catch (err) {
         progress.done(null);
         failures.push(`${label}: ${(err as Error).message}`);
+      } finally {
+        tracked.release();
       }
     }),
   );
@@ -170,7 +175,7 @@ export async function importInstance(
   opts: OpOptions = {},
 ): Promise<OpResult<{ name: string; from: string }>> {
   const path = exportPath(node, req.src, req.dir);
-  const info = readExportConfig(readConfigText(path), { source: join(path, "config.ini") });
+  const info = readExportConfig(readConfigText(path, { src: req.src }), { source: join(path, "config.ini") });
   const notes: string[] = [];
   const add = importAdd(req, info, (t) => notes.push(t));
   if (!req.nics) {

@@ -1,9 +1,9 @@
-import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { TestContext } from "node:test";
 import { requireDeps, type Dep } from "./deps.js";
+import { GANETI_PYTHON, runPythonScript } from "./python.js";
 import type { DiskSpec, InstanceSpec } from "../../src/env/spec.js";
 import type { NodeConfig } from "../../src/node/config.js";
 import type { InstanceView } from "../../src/node/types.js";
@@ -13,8 +13,7 @@ import type { InstanceView } from "../../src/node/types.js";
  * questions, answered by Ganeti's own backend functions (oracle/oracle.py).
  */
 
-/** Debian's interpreter: the only one that sees Ganeti's python3-* dependencies. */
-export const GANETI_PYTHON = "/usr/bin/python3";
+export { GANETI_PYTHON } from "./python.js";
 /** Ganeti's Python package as installed by Debian's ganeti-3.0. */
 export const GANETI_PACKAGE = "/usr/share/ganeti/default/ganeti";
 /** Debian's OS search path. */
@@ -231,29 +230,11 @@ export async function askOracle<const R extends readonly OracleRequest[]>(
 }
 
 function runPython(input: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(GANETI_PYTHON, [ORACLE_SCRIPT], {
-      env: {
-        PATH: "/usr/sbin:/usr/bin:/sbin:/bin",
-        PYTHONHASHSEED: "0",
-        PYTHONDONTWRITEBYTECODE: "1",
-        LC_ALL: "C.UTF-8",
-        ...(process.env.ORACLE_VERBOSE === undefined ? {} : { ORACLE_VERBOSE: process.env.ORACLE_VERBOSE }),
-      },
-      stdio: ["pipe", "pipe", "pipe"],
-    });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on("data", (b: Buffer) => out.push(b));
-    child.stderr.on("data", (b: Buffer) => err.push(b));
-    child.on("error", reject);
-    child.on("close", (code, signal) => {
-      if (code === 0) return resolve(Buffer.concat(out).toString("utf8"));
-      const why = signal === null ? `exit code ${String(code)}` : `signal ${signal}`;
-      reject(new Error(`Ganeti oracle failed (${why}): ${Buffer.concat(err).toString("utf8")}`));
-    });
-    child.stdin.end(input);
-  });
+  return runPythonScript(
+    ORACLE_SCRIPT,
+    input,
+    process.env.ORACLE_VERBOSE === undefined ? {} : { ORACLE_VERBOSE: process.env.ORACLE_VERBOSE },
+  );
 }
 
 // Ganeti's logical_id for a non-file disk: [<driver, VG or provider>, <path>]. Only logical_id[1] matters

@@ -1,9 +1,8 @@
-import { spawn } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { TestContext } from "node:test";
 import { requireDeps } from "./deps.js";
-import { GANETI_PYTHON } from "./ganeti.js";
+import { GANETI_PYTHON, runPythonScript } from "./python.js";
 
 /**
  * Batch oracles in Python besides oracle.py: configparser_oracle.py (Debian's Python only) and
@@ -18,36 +17,13 @@ export function requirePython(t: TestContext): boolean {
 }
 
 /** Send `requests` to oracle/<script> and return its answers, in order. */
-export function askPython<A>(script: string, requests: readonly unknown[]): Promise<A[]> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(GANETI_PYTHON, [join(ORACLE_DIR, script)], {
-      env: {
-        PATH: "/usr/sbin:/usr/bin:/sbin:/bin",
-        PYTHONHASHSEED: "0",
-        PYTHONDONTWRITEBYTECODE: "1",
-        LC_ALL: "C.UTF-8",
-      },
-      stdio: ["pipe", "pipe", "pipe"],
-    });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on("data", (b: Buffer) => out.push(b));
-    child.stderr.on("data", (b: Buffer) => err.push(b));
-    child.on("error", reject);
-    child.on("close", (code) => {
-      if (code !== 0) {
-        reject(new Error(`${script} failed (exit ${String(code)}): ${Buffer.concat(err).toString("utf8")}`));
-        return;
-      }
-      const answers = JSON.parse(Buffer.concat(out).toString("utf8")) as (A & { error?: string })[];
-      if (answers.length !== requests.length) {
-        reject(new Error(`${script} gave ${answers.length} answers to ${requests.length} requests`));
-        return;
-      }
-      const broken = answers.findIndex((a) => a.error !== undefined);
-      if (broken >= 0) reject(new Error(`${script} failed on request ${broken}: ${answers[broken]!.error}`));
-      else resolve(answers);
-    });
-    child.stdin.end(JSON.stringify(requests));
-  });
+export async function askPython<A>(script: string, requests: readonly unknown[]): Promise<A[]> {
+  const text = await runPythonScript(join(ORACLE_DIR, script), JSON.stringify(requests));
+  const answers = JSON.parse(text) as (A & { error?: string })[];
+  if (answers.length !== requests.length) {
+    throw new Error(`${script} gave ${answers.length} answers to ${requests.length} requests`);
+  }
+  const broken = answers.findIndex((a) => a.error !== undefined);
+  if (broken >= 0) throw new Error(`${script} failed on request ${broken}: ${answers[broken]!.error}`);
+  return answers;
 }
