@@ -15,4 +15,4 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update
 apt-get install -y --no-install-recommends \
   ganeti ganeti-3.0 ganeti-os-noop ganeti-instance-debootstrap debootstrap \
-  zstd e2fsprogs util-linux mount fdisk coreutils python3 make g++ iproute2 socat
+  zstd e2fsprogs util-linux mount fdisk coreutils dump python3 make g++ iproute2 socat
