@@ -9,7 +9,7 @@ import { join } from "node:path";
 
 import { GuestosError } from "../errors.js";
 import type { ScriptPlan } from "../run/planned.js";
-import { readDump } from "./dumpread.js";
+import { readDump, UNREAD_TOLERANCE } from "./dumpread.js";
 import type { Compression } from "./dumptypes.js";
 import { writeDump, zstdInputBytes } from "./dumpwrite.js";
 
@@ -34,7 +34,7 @@ const SCRIPTS: Record<string, string> = {
   "import-marked": 'touch "$IMPORT_DEVICE.ran"\nexec cat > "$IMPORT_DEVICE"',
   "import-noread": 'touch "$IMPORT_DEVICE"\nexit 0',
   // Reads (and writes out) all but the last 1000 bytes: what is left fits in the pipe.
-  "import-partial": 'head -c "$(( $(stat -c %s "$DUMP_SIZE_OF") - 1000 ))" > "$IMPORT_DEVICE"',
+  "import-partial": 'head -c "$(( $(stat -c %s "$DUMP_SIZE_OF") - $LEAVE ))" > "$IMPORT_DEVICE"',
   "import-killed": 'head -c 1000 > "$IMPORT_DEVICE"\nkill -9 $$',
 };
 
@@ -373,11 +373,24 @@ describe("import failures", () => {
     });
   }
 
-  test("an import script leaving the last 1000 bytes (still in the pipe): IMPORT_UNREAD", async () => {
+  test("an import script leaving the last 1000 bytes succeeds and says so, as Ganeti's pipe tolerates", async () => {
+    const { dumpPath } = await exported("none");
+    const out = await readDump({
+      plan: plan("import", "import-partial", fresh("target"), { DUMP_SIZE_OF: dumpPath, LEAVE: "1000" }),
+      dumpPath,
+      compression: "none",
+    });
+    assert.equal(out.unreadBytes, 1000);
+  });
+
+  test("an import script leaving more than a pipe's worth: IMPORT_UNREAD", async () => {
     const { dumpPath } = await exported("none");
     await assert.rejects(
       readDump({
-        plan: plan("import", "import-partial", fresh("target"), { DUMP_SIZE_OF: dumpPath }),
+        plan: plan("import", "import-partial", fresh("target"), {
+          DUMP_SIZE_OF: dumpPath,
+          LEAVE: String(UNREAD_TOLERANCE + 4096),
+        }),
         dumpPath,
         compression: "none",
       }),

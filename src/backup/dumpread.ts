@@ -80,14 +80,26 @@ function gzipFeeder(fd: number, pipe: ChildPipe, dumpPath: string): Feeder {
   };
 }
 
-/** After the script's exit: true when input was left unread (bytes in the pipe, or more from the feeder). */
-async function inputLeft(pipe: ChildPipe, control: TransferControl): Promise<boolean> {
-  while (control.stopped() === null) {
+/**
+ * What a script may leave unread and still succeed: a pipe's worth. Ganeti's `dd | import` pipe drops what
+ * is still buffered when the script exits, and real scripts rely on it (`restore -r` stops at the dump's
+ * end marker, a few KiB before the end of a dump(8) stream).
+ */
+export const UNREAD_TOLERANCE = 64 * 1024;
+
+/**
+ * After the script's exit: how many bytes of input it left (what is in the pipe plus what the feeder
+ * still writes), counted up to just past UNREAD_TOLERANCE.
+ */
+async function inputLeft(pipe: ChildPipe, control: TransferControl): Promise<number> {
+  let left = 0;
+  while (control.stopped() === null && left <= UNREAD_TOLERANCE) {
     const n = peekPipe(pipe.peek);
-    if (n !== null) return n > 0;
-    await new Promise((r) => setTimeout(r, PEEK_POLL_MS));
+    if (n === 0) return left;
+    if (n === null) await new Promise((r) => setTimeout(r, PEEK_POLL_MS));
+    else left += n;
   }
-  return false;
+  return left;
 }
 
 /** Feed a dump to a planned import script, verifying the dump's sha256 and size when they were recorded. */
@@ -174,7 +186,8 @@ export async function readDump(opts: ReadDumpOptions): Promise<DumpRead> {
     }
     scriptDone = true;
     p.closeEnd("read");
-    const unread = await inputLeft(p, control);
+    const left = await inputLeft(p, control);
+    const unread = left > UNREAD_TOLERANCE;
     if (unread) f.kill();
     p.closeEnd("peek");
     const feederError = await control.race(f.done);
@@ -205,7 +218,13 @@ export async function readDump(opts: ReadDumpOptions): Promise<DumpRead> {
     }
     if (failure) throw failure;
     opts.onProgress?.(size, size);
-    return { verified: expected !== null, sha256: digest.sha256, bytes: size, logFile: outcome!.logFile };
+    return {
+      verified: expected !== null,
+      sha256: digest.sha256,
+      bytes: size,
+      unreadBytes: left,
+      logFile: outcome!.logFile,
+    };
   } finally {
     stopTicker.forEach((stop) => stop());
     control.dispose();

@@ -71,5 +71,10 @@ export interface DumpRead {
   sha256: string;
   /** Size of the dump file. */
   bytes: number;
+  /**
+   * Bytes of the (decompressed) stream the script left unread when it exited successfully, at most
+   * UNREAD_TOLERANCE (more is an IMPORT_UNREAD error).
+   */
+  unreadBytes: number;
   logFile: string | null;
 }

@@ -150,6 +150,12 @@ async function importDisks(
           "message",
           `${label} finished receiving data (${out.verified ? "sha256 verified" : "not verified: the export records no checksum"})`,
         );
+        if (out.unreadBytes > 0) {
+          ctx.log(
+            "warning",
+            `${label}: the import script left the last ${out.unreadBytes} bytes of the dump unread (tolerated, as Ganeti's pipe does)`,
+          );
+        }
       } catch (err) {
         progress.done(null);
         failures.push(`${label}: ${(err as Error).message}`);
