@@ -17,21 +17,37 @@ import { formatColumns } from "./table.js";
 
 const COMPRESSIONS = ["none", "gzip", "zstd"] as const;
 
-/** A one-line progress bar per disk on a terminal (stderr), redrawn in place; nothing otherwise. */
-function terminalProgress(json: boolean | undefined): ((p: TransferProgress) => void) | undefined {
+/**
+ * Progress bars on a terminal (stderr): one line, redrawn in place, with a bar per disk side by side (the
+ * disks move at once). Nothing without a terminal: the job log's progress lines are printed then.
+ */
+async function terminalProgress(
+  json: boolean | undefined,
+): Promise<((p: TransferProgress) => void) | undefined> {
   if (json || !process.stderr.isTTY) return undefined;
+  const { renderProgressBar } = await import("../backup/index.js");
+  const disks = new Map<string, TransferProgress>();
   let last = 0;
   return (p) => {
+    disks.set(p.label, p);
     const now = Date.now();
-    if (!p.done && now - last < 200) return;
+    const all = [...disks.values()];
+    const finished = all.every((d) => d.done);
+    if (!finished && now - last < 200) return;
     last = now;
-    const pct = p.total ? Math.min(100, Math.floor((p.bytes / p.total) * 100)) : null;
-    const width = 30;
-    const fill = pct === null ? 0 : Math.round((pct / 100) * width);
-    const mib = (p.bytes / 2 ** 20).toFixed(0);
-    const rate = p.elapsedMs > 0 ? (p.bytes / 2 ** 20 / (p.elapsedMs / 1000)).toFixed(1) : "0.0";
-    const bar = pct === null ? "" : `[${"#".repeat(fill)}${" ".repeat(width - fill)}] ${pct}% `;
-    process.stderr.write(`\r${p.label} ${bar}${mib} MiB, ${rate} MiB/s${p.done ? "\n" : ""}`);
+    const width = Math.floor((process.stderr.columns || 80) / all.length);
+    const line = all
+      .map((d) =>
+        renderProgressBar(d.bytes, {
+          total: d.total,
+          elapsedMs: d.elapsedMs,
+          label: d.label,
+          width,
+          done: d.done,
+        }).replace(/^\r/, ""),
+      )
+      .join(" ");
+    process.stderr.write(`\r${line}${finished ? "\n" : ""}`);
   };
 }
 
@@ -53,7 +69,7 @@ export async function backupExport(
   }
   const { exportInstance } = await import("../ops/index.js");
   return withNode(opts, async (node) => {
-    const onProgress = terminalProgress(opts.json);
+    const onProgress = await terminalProgress(opts.json);
     const res = await exportInstance(
       node,
       { name, dir: opts.dir ?? null, compression, includePrivate: opts.includePrivate ?? false },
@@ -98,7 +114,7 @@ export async function backupImport(name: string, opts: ImportOptions): Promise<C
     : null;
   const { importInstance } = await import("../ops/index.js");
   return withNode(opts, async (node) => {
-    const onProgress = terminalProgress(opts.json);
+    const onProgress = await terminalProgress(opts.json);
     const res = await importInstance(
       node,
       {

@@ -112,7 +112,7 @@ async function exportDisks(
           onSpawn: tracked.onSpawn,
           onLogFile: (p: string) => ctx.addLogFile(p),
         });
-        progress.done(out.bytes);
+        progress.done(out.rawBytes ?? out.bytes);
         ctx.log("message", `${label} finished sending data`);
         return { index: disk.index, file, sha256: out.sha256, bytes: out.bytes, compression };
       } catch (err) {
