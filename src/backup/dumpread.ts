@@ -102,6 +102,50 @@ async function inputLeft(pipe: ChildPipe, control: TransferControl): Promise<num
   return left;
 }
 
+/** Open a dump and check it is a regular file of the recorded size (when there is one). */
+function openDump(
+  dumpPath: string,
+  opts: { what: string; bytes: number | null },
+): { fd: number; size: number } {
+  let fd: number;
+  try {
+    fd = fs.openSync(dumpPath, "r");
+  } catch (err) {
+    throw new GuestosError(
+      "DUMP_MISSING",
+      `Cannot ${opts.what}: cannot open the dump "${dumpPath}": ${errnoName(err)}`,
+      {
+        cause: err,
+      },
+    );
+  }
+  const st = fs.fstatSync(fd);
+  if (!st.isFile()) {
+    fs.closeSync(fd);
+    throw new GuestosError(
+      "DUMP_MISSING",
+      `Cannot ${opts.what}: the dump "${dumpPath}" is not a regular file`,
+    );
+  }
+  if (opts.bytes !== null && st.size !== opts.bytes) {
+    fs.closeSync(fd);
+    throw new GuestosError(
+      st.size < opts.bytes ? "DUMP_TRUNCATED" : "DUMP_SIZE",
+      `Cannot ${opts.what}: the dump "${dumpPath}" has ${st.size} bytes, the export recorded ${opts.bytes}`,
+    );
+  }
+  return { fd, size: st.size };
+}
+
+/**
+ * The checks readDump makes before it runs anything (the dump is there, a regular file, of the recorded
+ * size), for a caller that wants them before it creates anything.
+ */
+export function checkDump(dumpPath: string, opts: { disk: number; bytes?: number | null }): void {
+  const { fd } = openDump(dumpPath, { what: `import disk/${opts.disk}`, bytes: opts.bytes ?? null });
+  fs.closeSync(fd);
+}
+
 /** Feed a dump to a planned import script, verifying the dump's sha256 and size when they were recorded. */
 export async function readDump(opts: ReadDumpOptions): Promise<DumpRead> {
   const disk = diskLabel(opts);
@@ -114,34 +158,7 @@ export async function readDump(opts: ReadDumpOptions): Promise<DumpRead> {
         ? requireTool("cat", toolPath, what)
         : null;
 
-  let fd: number;
-  try {
-    fd = fs.openSync(opts.dumpPath, "r");
-  } catch (err) {
-    throw new GuestosError(
-      "DUMP_MISSING",
-      `Cannot ${what}: cannot open the dump "${opts.dumpPath}": ${errnoName(err)}`,
-      {
-        cause: err,
-      },
-    );
-  }
-  const st = fs.fstatSync(fd);
-  const size = st.size;
-  if (!st.isFile()) {
-    fs.closeSync(fd);
-    throw new GuestosError(
-      "DUMP_MISSING",
-      `Cannot ${what}: the dump "${opts.dumpPath}" is not a regular file`,
-    );
-  }
-  if (opts.bytes != null && size !== opts.bytes) {
-    fs.closeSync(fd);
-    throw new GuestosError(
-      size < opts.bytes ? "DUMP_TRUNCATED" : "DUMP_SIZE",
-      `Cannot ${what}: the dump "${opts.dumpPath}" has ${size} bytes, the export recorded ${opts.bytes}`,
-    );
-  }
+  const { fd, size } = openDump(opts.dumpPath, { what, bytes: opts.bytes ?? null });
 
   const expected = opts.sha256 ? opts.sha256.toLowerCase() : null;
   const control = transferControl(opts, what);

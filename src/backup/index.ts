@@ -20,7 +20,7 @@ export {
   type GuestosExportInfo,
 } from "./guestossect.js";
 export { writeDump, GZIP_LEVEL } from "./dumpwrite.js";
-export { readDump } from "./dumpread.js";
+export { checkDump, readDump, UNREAD_TOLERANCE } from "./dumpread.js";
 export type {
   Compression,
   DumpWritten,

@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { readDump, readExportConfig, type Compression, type ExportInfo } from "../backup/index.js";
+import { checkDump, readDump, readExportConfig, type Compression, type ExportInfo } from "../backup/index.js";
 import { GuestosError } from "../errors.js";
 import { getInstance, osLogDir, updateInstance } from "../node/index.js";
 import { BES_PARAMETER_COMPAT, HVC_GLOBALS, HVS_PARAMETER_TYPES } from "../node/hvdata.js";
@@ -194,6 +194,13 @@ export async function importInstance(
     });
   }
   checkAddRequest(add);
+  // Every dump is there, at its recorded size, before anything is created (readDump checks again).
+  add.disks.forEach((_, i) => {
+    const dump = info.disks[i]?.dump;
+    if (!dump) return;
+    const meta = info.guestos?.dumps.find((d) => d.file === dump);
+    checkDump(join(path, dump), { disk: i, bytes: meta?.bytes ?? null });
+  });
   const input = {
     instance_name: req.name,
     mode: "import",

@@ -627,23 +627,24 @@ describe("bad exports and failing scripts", () => {
     assert.equal(existsSync(join(sb.home, "file-storage", "dst")), false);
   }
 
-  test("a truncated dump: refused by its size before the import script runs", async () => {
+  // Size and presence are checked before the job: nothing is created for an export that cannot be imported.
+  test("a truncated dump: refused by its size before anything is created", async () => {
     const { root, dump, disk, sum } = await exportedSource(sb);
     await truncate(dump, MiB);
-    await importFails(
+    await refusedBeforeJob(
       root,
-      `Cannot import instance dst:\ndisk/0: Cannot import disk/0: the dump "${dump}" has ${MiB} bytes, the export recorded ${4 * MiB}`,
+      `Error: Cannot import disk/0: the dump "${dump}" has ${MiB} bytes, the export recorded ${4 * MiB}\n`,
     );
     assert.deepEqual(runsOf(sb), ["create src", "export src 0"], "a script ran");
     assert.equal(await sha256File(disk), sum);
   });
 
-  test("a dump longer than recorded", async () => {
+  test("a dump longer than recorded: refused before anything is created", async () => {
     const { root, dump } = await exportedSource(sb);
     await writeFile(dump, "x", { flag: "a" });
-    await importFails(
+    await refusedBeforeJob(
       root,
-      `Cannot import instance dst:\ndisk/0: Cannot import disk/0: the dump "${dump}" has ${4 * MiB + 1} bytes, the export recorded ${4 * MiB}`,
+      `Error: Cannot import disk/0: the dump "${dump}" has ${4 * MiB + 1} bytes, the export recorded ${4 * MiB}\n`,
     );
     assert.deepEqual(runsOf(sb), ["create src", "export src 0"]);
   });
@@ -666,13 +667,10 @@ describe("bad exports and failing scripts", () => {
     assert.deepEqual(runsOf(sb), ["create src", "export src 0", "import dst 0"]);
   });
 
-  test("a missing dump file", async () => {
+  test("a missing dump file: refused before anything is created", async () => {
     const { root, dump } = await exportedSource(sb);
     await unlink(dump);
-    await importFails(
-      root,
-      `Cannot import instance dst:\ndisk/0: Cannot import disk/0: cannot open the dump "${dump}": ENOENT`,
-    );
+    await refusedBeforeJob(root, `Error: Cannot import disk/0: cannot open the dump "${dump}": ENOENT\n`);
     assert.deepEqual(runsOf(sb), ["create src", "export src 0"]);
   });
 
