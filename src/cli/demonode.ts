@@ -131,11 +131,15 @@ export async function nodeTour(root: string, searchDir: string): Promise<string[
       );
     }
 
-    say("\n$ guestos backup export --compress zstd web2.example.com");
-    const exported = await exportInstance(node, { name: "web2.example.com", compression: "zstd" }, opts);
+    // zstd is a system binary a fresh machine may lack; gzip (node:zlib) is always there.
+    const compression = ["/usr/bin/zstd", "/bin/zstd", "/usr/local/bin/zstd"].some((p) => existsSync(p))
+      ? "zstd"
+      : "gzip";
+    say(`\n$ guestos backup export --compress ${compression} web2.example.com`);
+    const exported = await exportInstance(node, { name: "web2.example.com", compression }, opts);
     say(`  ${relative(home, exported.result.path)}: config.ini (Ganeti's format) and one dump per disk`);
     for (const d of exported.result.dumps) {
-      say(`  disk/${d.index}: ${d.bytes} bytes (zstd), sha256 ${d.sha256.slice(0, 16)}...`);
+      say(`  disk/${d.index}: ${d.bytes} bytes (${compression}), sha256 ${d.sha256.slice(0, 16)}...`);
     }
     say("\n$ guestos backup import --src web2.example.com web3.example.com");
     await importInstance(node, { src: "web2.example.com", name: "web3.example.com" }, opts);
