@@ -1,7 +1,6 @@
 import { hostname } from "node:os";
 import { GuestosError } from "../errors.js";
 import type { ParamDict } from "../node/types.js";
-import { parseHvOption, parseOsParams } from "./instargs.js";
 import { withNode, type NodeOptions } from "./nodeopen.js";
 import { diagnose, searchPathFrom, validateOs } from "../osdef/index.js";
 import { parseStringKeyVal } from "./keyval.js";
@@ -108,6 +107,8 @@ export async function osModify(
     hypervisorParameters?: string[] | undefined;
   },
 ): Promise<CommandResult> {
+  // Loaded here: the listing commands must not pay for the parameter tables.
+  const { parseHvOption, parseOsParams } = await import("./instargs.js");
   const hv: Record<string, ParamDict> = {};
   for (const h of opts.hypervisorParameters ?? []) {
     const parsed = parseHvOption(h, { withHypervisor: true });

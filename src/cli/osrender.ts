@@ -1,5 +1,5 @@
 import { dict, genericInfoLines, pairs, type Info } from "./genericinfo.js";
-import { pyText } from "./query.js";
+import { pyText } from "./pytext.js";
 import { niceSort, type CatalogEntry } from "../osdef/index.js";
 import type { OsParameter, OsVerdict } from "../osdef/types.js";
 

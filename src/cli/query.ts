@@ -4,9 +4,8 @@
  */
 // Straight to the modules, not the folders' index files: those pull in zod and the OS catalog, which a
 // list command does not need at start-up.
-import { pyStr } from "../env/pyrepr.js";
 import { niceSort } from "../osdef/nicesort.js";
-import { codePointCompare } from "./genericinfo.js";
+import { pyText } from "./pytext.js";
 import { formatColumns, type TableCell } from "./table.js";
 import { formatTime, type TimeOpts } from "./timefmt.js";
 import { formatUnit } from "../node/units.js";
@@ -55,25 +54,13 @@ export interface ListResult {
   unknownFields: string[];
 }
 
+export { pyText } from "./pytext.js";
+
 /** Ganeti's ParseFields: -o `a,b` replaces the defaults, `+a,b` appends to them. */
 export function parseFields(selected: string | undefined, defaults: readonly string[]): string[] {
   if (selected === undefined) return [...defaults];
   if (selected.startsWith("+")) return [...defaults, ...selected.slice(1).split(",")];
   return selected.split(",");
-}
-
-/** JSON-ish values as Python's str() shows them, dict keys sorted as the (Haskell) query daemon sends them. */
-export function pyText(value: unknown): string {
-  return pyStr(sortKeys(value) as Parameters<typeof pyStr>[0]);
-}
-
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (value === null || typeof value !== "object") return value;
-  const obj = value as Record<string, unknown>;
-  const out: Record<string, unknown> = {};
-  for (const k of Object.keys(obj).sort(codePointCompare)) out[k] = sortKeys(obj[k]);
-  return out;
 }
 
 /** Python truthiness of a JSON value, as _FormatBool applies it. */
