@@ -2,7 +2,7 @@ import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { buildExportConfig, writeDump, writeIni, type Compression } from "../backup/index.js";
 import { GuestosError } from "../errors.js";
-import { getJob, getPrivateParams, osLogDir, processStartTime } from "../node/index.js";
+import { getJob, getPrivateParams, osLogDir } from "../node/index.js";
 import type { NodeHandle } from "../node/node.js";
 import type { DiskRecord, InstanceRecord } from "../node/types.js";
 import { exportRoot, publishExport, repairExportRoot, stagingDir, supersededDir } from "./exports.js";
@@ -11,6 +11,7 @@ import { runJob, type JobContext } from "./job.js";
 import { lockedInstance, requireDisks, resolveInstanceName } from "./lookup.js";
 import { checkOsForInstance } from "./osvalidate.js";
 import { progressReporter } from "./progress.js";
+import { trackScript } from "./track.js";
 import { planScript, type ScriptPlan } from "../run/planned.js";
 import type { OpOptions, OpResult } from "./types.js";
 
@@ -44,33 +45,6 @@ function rawPlan(node: NodeHandle, rec: InstanceRecord, disk: DiskRecord): Scrip
   };
 }
 
-/**
- * Register a transfer's script with the job while it runs: its process group, and the disk it may attach
- * a loop device to (Debian's scripts do, for file disks), so that recovery kills the one and detaches the
- * other if this process dies mid-transfer. Without this a killed guestos leaves the scripts running.
- */
-export function trackTransfer(
-  ctx: JobContext,
-  diskPath: string | null,
-): { onSpawn: (pid: number) => void; release: () => void } {
-  let group: string | null = null;
-  if (diskPath) ctx.addResource("loopfile", diskPath);
-  return {
-    onSpawn(pid) {
-      group = `${pid}:${processStartTime(pid) ?? ""}`;
-      ctx.addResource("pgid", group);
-    },
-    release() {
-      try {
-        if (group) ctx.removeResource("pgid", group);
-        if (diskPath) ctx.removeResource("loopfile", diskPath);
-      } catch {
-        // finishJob forgets the resources too; recovery copes with stale ones.
-      }
-    },
-  };
-}
-
 async function exportDisks(
   ctx: JobContext,
   rec: InstanceRecord,
@@ -98,7 +72,7 @@ async function exportDisks(
       const file = disk.uuid;
       ctx.log("message", `Exporting ${label} from ${node.identity.name} to ${node.identity.name}`);
       const progress = progressReporter(ctx, label, disk.size * 2 ** 20, opts);
-      const tracked = trackTransfer(ctx, disk.path);
+      const tracked = trackScript(ctx, [disk.path]);
       try {
         const out = await writeDump({
           plan,

@@ -8,12 +8,12 @@ import { enforceTypes, upgradeBeParams } from "../node/params.js";
 import type { InstanceRecord, NodeDiskTemplate, ParamDict } from "../node/types.js";
 import type { OsDefinition } from "../osdef/types.js";
 import { defineInstance, checkAddRequest } from "./add.js";
-import { trackTransfer } from "./export.js";
 import { exportPath, readConfigText } from "./exports.js";
 import { instanceSpecOf } from "./fill.js";
 import { runJob, type JobContext } from "./job.js";
 import { maskParams } from "./mask.js";
 import { progressReporter } from "./progress.js";
+import { trackScript } from "./track.js";
 import { planScript } from "../run/planned.js";
 import { recordInstallFailure, runInstanceScript } from "./script.js";
 import type { AddRequest, DiskRequest, NicRequest, OpOptions, OpResult } from "./types.js";
@@ -129,7 +129,7 @@ async function importDisks(
       const from = info.source === node.identity.uuid ? node.identity.name : (info.source ?? "the export");
       ctx.log("message", `Exporting ${label} from ${from} to ${node.identity.name}`);
       const progress = progressReporter(ctx, label, meta?.bytes ?? null, opts);
-      const tracked = trackTransfer(ctx, disk.path);
+      const tracked = trackScript(ctx, [disk.path]);
       try {
         const plan = planScript("import", os, spec, { logDir: osLogDir(node.home), disk: disk.index });
         const out = await readDump({

@@ -1,10 +1,11 @@
 import type { InstanceSpec } from "../env/spec.js";
 import { detachLoopsBackedBy } from "../disks/index.js";
 import { osLogDir } from "../node/home.js";
-import { processStartTime, updateInstance, withReserve } from "../node/index.js";
+import { updateInstance, withReserve } from "../node/index.js";
 import type { NodeHandle } from "../node/node.js";
 import type { OsDefinition } from "../osdef/types.js";
 import type { JobContext } from "./job.js";
+import { bestEffort, trackScript } from "./track.js";
 import { planScript, runPlanned, type ScriptOutcome } from "../run/planned.js";
 
 /** Script kinds that run against a stored instance inside a job. */
@@ -29,16 +30,12 @@ export async function runInstanceScript(
   const configured = kind === "rename" ? ctx.node.config.timeouts.rename : ctx.node.config.timeouts.create;
   const timeout = opts.timeout ?? configured;
   const paths = spec.disks.flatMap((d) => (d.path ? [d.path] : []));
-  for (const p of paths) ctx.addResource("loopfile", p);
-  let group: string | null = null;
+  const tracked = trackScript(ctx, paths);
   try {
     return await runPlanned(plan, {
       ...(timeout ? { timeoutMs: timeout * 1000 } : {}),
       ...(ctx.signal ? { signal: ctx.signal } : {}),
-      onSpawn: (pid) => {
-        group = `${pid}:${processStartTime(pid) ?? ""}`;
-        ctx.addResource("pgid", group);
-      },
+      onSpawn: tracked.onSpawn,
       onLogFile: (path) => bestEffort(() => ctx.addLogFile(path)),
     });
   } catch (err) {
@@ -51,22 +48,7 @@ export async function runInstanceScript(
     }
     throw err;
   } finally {
-    // finishJob forgets the resources too; recovery copes with stale ones (the group is gone, no loop left).
-    const spawned: string | null = group;
-    if (spawned) bestEffort(() => ctx.removeResource("pgid", spawned));
-    for (const p of paths) bestEffort(() => ctx.removeResource("loopfile", p));
-  }
-}
-
-/**
- * Bookkeeping once the script has ended must not replace its outcome: when the store cannot be written
- * (a script that filled the disk under the home), the script's own error is the one worth reporting.
- */
-function bestEffort(write: () => void): void {
-  try {
-    write();
-  } catch {
-    // See above.
+    tracked.release();
   }
 }
 
