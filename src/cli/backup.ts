@@ -2,15 +2,13 @@ import { GuestosError } from "../errors.js";
 import type { NodeDiskTemplate } from "../node/types.js";
 import type { TransferProgress } from "../ops/index.js";
 import {
-  checkOsParamsRepeated,
   parseBackendParams,
   parseDiskOptions,
   parseHvOption,
   parseNicOptions,
-  parseOsParams,
   parseTags,
 } from "./instargs.js";
-import { opOptionsOf, type JobCommandOptions } from "./instance.js";
+import { opOptionsOf, osParamSets, type JobCommandOptions } from "./instance.js";
 import { withNode, type NodeOptions } from "./nodeopen.js";
 import type { CommandResult } from "./output.js";
 import { formatColumns } from "./table.js";
@@ -101,14 +99,7 @@ export async function backupImport(name: string, opts: ImportOptions): Promise<C
   const template = (opts.diskTemplate ?? "file") as NodeDiskTemplate;
   const disks = opts.disk && opts.disk.length > 0 ? parseDiskOptions(opts.disk, { template }) : null;
   const nics = opts.nics === false ? [] : opts.net && opts.net.length > 0 ? parseNicOptions(opts.net) : null;
-  const pub = opts.osParameters ? parseOsParams(opts.osParameters, "-O") : {};
-  const priv = opts.osParametersPrivate
-    ? parseOsParams(opts.osParametersPrivate, "--os-parameters-private")
-    : {};
-  const secret = opts.osParametersSecret
-    ? parseOsParams(opts.osParametersSecret, "--os-parameters-secret")
-    : {};
-  checkOsParamsRepeated([pub, priv, secret]);
+  const { pub, priv, secret } = osParamSets(opts);
   const hv = opts.hypervisorParameters
     ? parseHvOption(opts.hypervisorParameters, { withHypervisor: true })
     : null;
@@ -125,9 +116,9 @@ export async function backupImport(name: string, opts: ImportOptions): Promise<C
         disks,
         nics,
         os: opts.osType ?? null,
-        osparams: pub,
-        osparamsPrivate: priv,
-        osparamsSecret: secret,
+        osparams: pub ?? {},
+        osparamsPrivate: priv ?? {},
+        osparamsSecret: secret ?? {},
         hypervisor: hv?.hypervisor ?? null,
         hvparams: hv?.params ?? {},
         beparams: opts.backendParameters ? parseBackendParams(opts.backendParameters) : {},

@@ -62,7 +62,8 @@ export interface AddOptions extends JobCommandOptions {
   forceVariant?: boolean | undefined;
 }
 
-function osParamSets(opts: {
+/** -O, --os-parameters-private and --os-parameters-secret, parsed, with no key given twice across them. */
+export function osParamSets(opts: {
   osParameters?: string | undefined;
   osParametersPrivate?: string | undefined;
   osParametersSecret?: string | undefined;
