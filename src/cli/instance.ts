@@ -1,5 +1,6 @@
+import { statSync } from "node:fs";
 import { GuestosError } from "../errors.js";
-import type { JobLogEntry, NodeDiskTemplate } from "../node/types.js";
+import type { InstanceView, JobLogEntry, NodeDiskTemplate } from "../node/types.js";
 import type { OpOptions } from "../ops/index.js";
 import { confirm } from "./confirm.js";
 import type { Hypervisor } from "../node/hvdata.js";
@@ -311,6 +312,36 @@ export async function instanceInfo(
     const views = queryInstances(node, names, { unknown: "info" });
     if (opts.json) return { json: views };
     if (views.length === 0) return { lines: ["No instances."], exitCode: 1 };
-    return { lines: renderInstanceInfo(views, { static: opts.static ?? false }) };
+    return {
+      lines: renderInstanceInfo(views, { static: opts.static ?? false, devices: blockDevices(views) }),
+    };
   });
+}
+
+/**
+ * major:minor of each adopted block device, as Ganeti shows them on `on primary:` lines (file disks show
+ * `N/A:N/A`); null for a device that is gone, which Ganeti leaves out.
+ */
+function blockDevices(views: InstanceView[]): Map<string, { major: number; minor: number } | null> {
+  const out = new Map<string, { major: number; minor: number } | null>();
+  for (const v of views) {
+    for (const d of v.disks) {
+      if (!d.adopted) continue;
+      try {
+        const st = statSync(d.path);
+        if (!st.isBlockDevice()) {
+          out.set(d.uuid, null);
+          continue;
+        }
+        // Linux's dev_t layout (glibc's gnu_dev_major/minor); fits in a JS number for real devices.
+        const rdev = BigInt(st.rdev);
+        const major = Number(((rdev >> 8n) & 0xfffn) | ((rdev >> 32n) & ~0xfffn));
+        const minor = Number((rdev & 0xffn) | ((rdev >> 12n) & ~0xffn));
+        out.set(d.uuid, { major, minor });
+      } catch {
+        out.set(d.uuid, null);
+      }
+    }
+  }
+  return out;
 }
