@@ -71,3 +71,14 @@ export async function jobWatch(id: string, opts: NodeOptions): Promise<CommandRe
     return { exitCode: 1 };
   });
 }
+
+/** `guestos job cancel ID...`: Ganeti's message per job on stdout; exit 1 if any could not be canceled. */
+export async function jobCancel(ids: string[], opts: NodeOptions): Promise<CommandResult> {
+  const { cancelJobs } = await import("../ops/jobs.js");
+  return withNode(opts, (node) => {
+    const results = cancelJobs(node, jobIds(ids));
+    const exitCode = results.every((r) => r.canceled) ? 0 : 1;
+    if (opts.json) return { json: results, exitCode };
+    return { lines: results.map((r) => r.message), exitCode };
+  });
+}

@@ -250,6 +250,13 @@ function addJobCommands(program: Command): void {
     .option("--json", "print JSON")
     .action((ids, o) => act(o.json, async () => (await load()).jobInfo(ids, o)));
   job
+    .command("cancel")
+    .description("cancel jobs that have not started (queued, or waiting for a lock)")
+    .argument("<ids...>", "job ids")
+    .addOption(homeOption())
+    .option("--json", "print JSON")
+    .action((ids, o) => act(o.json, async () => (await load()).jobCancel(ids, o)));
+  job
     .command("watch")
     .description("follow a job's log until it ends; exit 1 if it failed")
     .argument("<id>", "job id")

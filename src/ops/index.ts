@@ -6,7 +6,7 @@ export { hasModifications, modifyInstance, type Changes, type ModifyRequest } fr
 export { removeInstance } from "./remove.js";
 export { modifyOs, type OsModifyRequest } from "./osmodify.js";
 export { queryInstances } from "./query.js";
-export { jobDetails, queryJobs, watchJob } from "./jobs.js";
+export { cancelJobs, jobDetails, queryJobs, watchJob } from "./jobs.js";
 export { instanceSpecOf, instanceView } from "./fill.js";
 export { nodeSearchPath } from "./osvalidate.js";
 export { REDACTED, maskParams } from "./mask.js";

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { GuestosError } from "../errors.js";
-import { getJob, jobLog, listJobs } from "../node/index.js";
+import { cancelJob, getJob, jobLog, listJobs } from "../node/index.js";
 import type { NodeHandle } from "../node/node.js";
 import { FINAL_JOB_STATUSES, type JobLogEntry, type JobRecord, type JobStatus } from "../node/types.js";
 
@@ -48,4 +48,12 @@ export async function watchJob(
     }
     await sleep(opts.pollMs ?? 200, undefined, opts.signal ? { signal: opts.signal } : {});
   }
+}
+
+/** Cancel jobs that have not started (gnt-job cancel): Ganeti's (success, message) per job. */
+export function cancelJobs(
+  node: NodeHandle,
+  ids: number[],
+): { id: number; canceled: boolean; message: string }[] {
+  return ids.map((id) => ({ id, ...cancelJob(node.db, id) }));
 }

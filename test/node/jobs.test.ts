@@ -84,4 +84,30 @@ describe("jobs seen from another process", () => {
     const bad = await sb.run(["job", "info", "x"]);
     assert.deepEqual([bad.code, bad.stderr], [1, "Error: Invalid job ID passed: x\n"]);
   });
+
+  test("cancel: a job waiting for a lock is canceled and its process fails; a running one is not", async () => {
+    await sb.writeOs("slow2", {
+      create: `touch ${sb.path("running2")}\nwhile [ ! -e ${sb.path("go2")} ]; do sleep 0.05; done\n`,
+    });
+    const first = sb.start(["instance", "add", "-o", "slow2", "--disk", "0:size=4M", "c1.example.com"]);
+    await waitFor("create to start", () => existsSync(sb.path("running2")), 30_000);
+    const jobs = async () => (await sb.run(["job", "list", "--no-headers", "-o", "id,status"])).stdout;
+    const running = (await jobs()).trim().split("\n").at(-1)!.trim().split(/\s+/)[0]!;
+    const second = sb.start(["instance", "modify", "--wait", "-B", "vcpus=2", "c1.example.com"]);
+    await waitFor("the second job to wait", async () => /waiting/.test(await jobs()), 30_000);
+    const waiting = String(Number(running) + 1);
+
+    const notNow = await sb.run(["job", "cancel", running]);
+    assert.deepEqual([notNow.code, notNow.stdout], [1, `Job ${running} is no longer waiting in the queue\n`]);
+    const cancel = await sb.run(["job", "cancel", waiting]);
+    assert.deepEqual([cancel.code, cancel.stdout], [0, `Job ${waiting} will be canceled\n`]);
+    const canceled = await second.done;
+    assert.equal(canceled.code, 1);
+    assert.match(canceled.stderr, /^Error: .*cancel/i);
+
+    await writeFile(sb.path("go2"), "");
+    assert.equal((await first.done).code, 0);
+    const info = await sb.run(["job", "list", "--no-headers", "-o", "id,status", waiting]);
+    assert.equal(info.stdout.trim().split(/\s+/)[1], "canceled");
+  });
 });
