@@ -17,31 +17,28 @@ export interface OsCommonOptions {
   json?: boolean | undefined;
 }
 
-/** The node's config file only (no store): what the listings need of the node. */
-const nodeConfig = (opts: OsCommonOptions) => readConfig(resolveHome({ flag: opts.home }));
-
-/** --search-path, else GUESTOS_OS_SEARCH_PATH, else the node config's, else Debian's. */
-function searchPath(opts: OsCommonOptions): string[] {
-  if (opts.searchPath || process.env.GUESTOS_OS_SEARCH_PATH) return searchPathFrom({ flag: opts.searchPath });
-  return nodeConfig(opts).searchPath ?? searchPathFrom({});
-}
-
-const catalog = (opts: OsCommonOptions) => diagnose(searchPath(opts));
-
-/** The node's hidden/blacklisted OSes and per-OS parameters, as the gnt-os listings show them. */
-function flagsOf(opts: OsCommonOptions): OsFlags {
-  const c = nodeConfig(opts);
+/**
+ * What the listings need of the node: its config file only (no store), read once per command: the search
+ * path (--search-path, else GUESTOS_OS_SEARCH_PATH, else the config's, else Debian's), the hidden and
+ * blacklisted OSes and the per-OS parameters.
+ */
+function nodeView(opts: OsCommonOptions): { searchPath: string[]; flags: OsFlags } {
+  const c = readConfig(resolveHome({ flag: opts.home }));
   return {
-    hidden: new Set(c.hiddenOs),
-    blacklisted: new Set(c.blacklistedOs),
-    osHvp: c.osHvp,
-    osparams: c.osparams,
+    searchPath: searchPathFrom({ flag: opts.searchPath, configured: c.searchPath }),
+    flags: {
+      hidden: new Set(c.hiddenOs),
+      blacklisted: new Set(c.blacklistedOs),
+      osHvp: c.osHvp,
+      osparams: c.osparams,
+    },
   };
 }
 
 /** `guestos os list`: valid OS names with their variants, as gnt-os list. */
 export async function osList(opts: OsCommonOptions & { headers?: boolean }): Promise<CommandResult> {
-  const names = listNames(await catalog(opts), flagsOf(opts));
+  const { searchPath, flags } = nodeView(opts);
+  const names = listNames(await diagnose(searchPath), flags);
   if (opts.json) return { json: names };
   return {
     lines: formatTable(
@@ -53,20 +50,22 @@ export async function osList(opts: OsCommonOptions & { headers?: boolean }): Pro
 
 /** `guestos os diagnose`: every OS with its status; exit 1 when any is invalid. */
 export async function osDiagnose(opts: OsCommonOptions): Promise<CommandResult> {
-  const entries = await catalog(opts);
+  const { searchPath, flags } = nodeView(opts);
+  const entries = await diagnose(searchPath);
   const exitCode = allValid(entries) ? 0 : 1;
   if (opts.json) return { json: entries.map(diagnoseJson), exitCode };
-  return { lines: renderDiagnose(entries, hostname(), flagsOf(opts)), exitCode };
+  return { lines: renderDiagnose(entries, hostname(), flags), exitCode };
 }
 
 /** `guestos os info [NAME...]`: details of each OS, as gnt-os info. */
 export async function osInfo(names: string[], opts: OsCommonOptions): Promise<CommandResult> {
-  const entries = await catalog(opts);
+  const { searchPath, flags } = nodeView(opts);
+  const entries = await diagnose(searchPath);
   if (opts.json) {
     const picked = names.length > 0 ? entries.filter((e) => names.includes(e.name)) : entries;
     return { json: picked.map(diagnoseJson) };
   }
-  return { lines: renderInfo(entries, names, flagsOf(opts)) };
+  return { lines: renderInfo(entries, names, flags) };
 }
 
 /** `guestos os validate NAME[+VARIANT]`: the variant and parameter checks, running `verify`. */
@@ -76,7 +75,7 @@ export async function osValidate(
 ): Promise<CommandResult> {
   const osparams = parseStringKeyVal("-O", opts.osParameters ?? "");
   const os = await validateOs(full, {
-    searchPath: searchPath(opts),
+    searchPath: nodeView(opts).searchPath,
     osparams,
     forceVariant: opts.forceVariant ?? false,
     ...(opts.timeout ? { timeoutMs: opts.timeout * 1000 } : {}),

@@ -5,8 +5,7 @@ import type { OsDefinition } from "../osdef/types.js";
 
 /** The node's OS search path: GUESTOS_OS_SEARCH_PATH when set, else the config's, else Debian's. */
 export function nodeSearchPath(node: NodeHandle): string[] {
-  if (process.env.GUESTOS_OS_SEARCH_PATH || !node.config.searchPath) return searchPathFrom({});
-  return node.config.searchPath;
+  return searchPathFrom({ configured: node.config.searchPath });
 }
 
 function prefixed(prefix: string, err: unknown): unknown {

@@ -26,4 +26,17 @@ describe("searchPathFrom", () => {
     searchPathFrom({ env: {} }).push("/x");
     assert.equal(DEFAULT_SEARCH_PATH.length, 4);
   });
+
+  test("the node config's path comes after the flag and the environment, before the default", () => {
+    const configured = ["/srv/os", "/opt/os"];
+    assert.deepEqual(searchPathFrom({ env: {}, configured }), configured);
+    assert.deepEqual(searchPathFrom({ env: {}, configured: [] }), []);
+    assert.deepEqual(searchPathFrom({ env: {}, configured: null }), DEFAULT_SEARCH_PATH);
+    assert.deepEqual(searchPathFrom({ env: { GUESTOS_OS_SEARCH_PATH: "/e" }, configured }), ["/e"]);
+    assert.deepEqual(searchPathFrom({ flag: "/f", env: { GUESTOS_OS_SEARCH_PATH: "/e" }, configured }), [
+      "/f",
+    ]);
+    searchPathFrom({ env: {}, configured }).push("/x");
+    assert.deepEqual(configured, ["/srv/os", "/opt/os"], "not shared");
+  });
 });

@@ -17,10 +17,17 @@ function split(list: string): string[] {
     .map((d) => resolve(d));
 }
 
-/** The search path: `--search-path DIR[:DIR]`, else $GUESTOS_OS_SEARCH_PATH, else Debian's default. */
-export function searchPathFrom(opts: { flag?: string | undefined; env?: NodeJS.ProcessEnv }): string[] {
+/**
+ * The search path: `--search-path DIR[:DIR]`, else $GUESTOS_OS_SEARCH_PATH, else the node config's
+ * `searchPath` (`configured`, taken as written), else Debian's default.
+ */
+export function searchPathFrom(opts: {
+  flag?: string | undefined;
+  env?: NodeJS.ProcessEnv;
+  configured?: readonly string[] | null;
+}): string[] {
   if (opts.flag !== undefined && opts.flag !== "") return split(opts.flag);
   const fromEnv = (opts.env ?? process.env).GUESTOS_OS_SEARCH_PATH;
   if (fromEnv !== undefined && fromEnv !== "") return split(fromEnv);
-  return [...DEFAULT_SEARCH_PATH];
+  return [...(opts.configured ?? DEFAULT_SEARCH_PATH)];
 }
