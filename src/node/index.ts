@@ -14,6 +14,7 @@ export {
   getPrivateParams,
   insertInstance,
   listInstances,
+  macInUse,
   updateInstance,
   type InstancePatch,
   type NewInstance,

@@ -156,6 +156,11 @@ export function expandInstanceName(db: Db, name: string): string | null {
   return null;
 }
 
+/** True when a NIC of some instance on the node has this MAC (MACs are unique on the node). */
+export function macInUse(db: Db, mac: string): boolean {
+  return db.prepare("SELECT 1 FROM nics WHERE mac = ?").get(mac) !== undefined;
+}
+
 /** The private OS parameter values of an instance (never shown; only scripts get them). */
 export function getPrivateParams(db: Db, uuid: string): Record<string, string> {
   const rows = db

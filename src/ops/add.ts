@@ -14,6 +14,7 @@ import {
   deleteInstance,
   getInstance,
   insertInstance,
+  macInUse,
   updateInstance,
   type NewInstance,
 } from "../node/index.js";
@@ -87,7 +88,7 @@ export function checkAddRequest(req: AddRequest): void {
 function generateMac(node: NodeHandle, taken: Set<string>): string {
   for (;;) {
     const mac = `aa:00:00:${[...randomBytes(3)].map((b) => b.toString(16).padStart(2, "0")).join(":")}`;
-    if (!taken.has(mac) && !node.db.prepare("SELECT 1 FROM nics WHERE mac = ?").get(mac)) return mac;
+    if (!taken.has(mac) && !macInUse(node.db, mac)) return mac;
   }
 }
 
@@ -98,7 +99,7 @@ function buildNics(node: NodeHandle, nics: NicRequest[]): NicRecord[] {
     .map((n) => {
       let mac = n.mac;
       if (mac === "auto" || mac === "generate") mac = generateMac(node, taken);
-      else if (taken.has(mac) || node.db.prepare("SELECT 1 FROM nics WHERE mac = ?").get(mac)) {
+      else if (taken.has(mac) || macInUse(node.db, mac)) {
         throw new GuestosError("MAC_IN_USE", `MAC address ${mac} already in use in cluster`);
       }
       taken.add(mac);

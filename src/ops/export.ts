@@ -144,12 +144,10 @@ export async function exportInstance(
         const doc = buildExportConfig(instanceView(node, rec), {
           timestamp: Math.floor(Date.now() / 1000),
           source: node.identity.uuid,
-          dumps: dumps.map((d) => ({
-            index: d.index,
-            dump: d.file,
-            size: rec.disks.find((x) => x.index === d.index)!.size,
-            name: rec.disks.find((x) => x.index === d.index)!.name,
-          })),
+          dumps: dumps.map((d) => {
+            const disk = rec.disks.find((x) => x.index === d.index)!;
+            return { index: d.index, dump: d.file, size: disk.size, name: disk.name };
+          }),
           ...(req.includePrivate ? { privateParams: getPrivateParams(node.db, rec.uuid) } : {}),
           guestos: {
             dumps: dumps.map((d) => ({

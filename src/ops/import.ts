@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { checkDump, readDump, readExportConfig, type Compression, type ExportInfo } from "../backup/index.js";
 import { GuestosError } from "../errors.js";
-import { getInstance, osLogDir, updateInstance } from "../node/index.js";
+import { getInstance, macInUse, osLogDir, updateInstance } from "../node/index.js";
 import { BES_PARAMETER_COMPAT, HVC_GLOBALS, HVS_PARAMETER_TYPES } from "../node/hvdata.js";
 import type { NodeHandle } from "../node/node.js";
 import { enforceTypes, upgradeBeParams } from "../node/params.js";
@@ -188,7 +188,7 @@ export async function importInstance(
     // The export's MACs are kept, unless another instance here has one (its source, typically): then a new
     // MAC is generated, where Ganeti would refuse the import.
     add.nics = add.nics.map((n) => {
-      if (n.mac === "auto" || !node.db.prepare("SELECT 1 FROM nics WHERE mac = ?").get(n.mac)) return n;
+      if (n.mac === "auto" || !macInUse(node.db, n.mac)) return n;
       notes.push(`NIC ${n.index}: MAC ${n.mac} of the export is in use here; a new one is generated`);
       return { ...n, mac: "auto" };
     });

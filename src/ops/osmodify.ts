@@ -7,6 +7,7 @@ import { runJob } from "./job.js";
 import { maskParams } from "./mask.js";
 import { nodeSearchPath } from "./osvalidate.js";
 import { updateOsParams } from "./params.js";
+import type { OsDefinition } from "../osdef/types.js";
 import type { OpOptions, OpResult } from "./types.js";
 
 /** `os modify NAME`: the node's per-OS settings (Ganeti's gnt-os modify → OpClusterSetParams). */
@@ -93,8 +94,9 @@ async function checkIfPresent(
   priv: Record<string, string | null> | undefined,
 ): Promise<void> {
   const searchPath = nodeSearchPath(node);
+  let os: OsDefinition;
   try {
-    await findOs(name, searchPath);
+    os = await findOs(name, searchPath);
   } catch (err) {
     if (isGuestosError(err, "OS_NOT_FOUND")) return;
     throw err;
@@ -103,7 +105,6 @@ async function checkIfPresent(
     ...osparams,
     ...Object.fromEntries(Object.entries(priv ?? {}).filter(([, v]) => v !== null)),
   } as Record<string, string>;
-  const os = await findOs(name, searchPath);
   checkParameters(os, Object.keys(all));
   await validateOs(name, { searchPath, osparams: all, forceVariant: true });
 }
