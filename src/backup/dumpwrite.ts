@@ -153,9 +153,7 @@ export async function writeDump(opts: WriteDumpOptions): Promise<DumpWritten> {
     });
     stopTicker.push(
       every(opts.progressIntervalMs ?? 1000, () => {
-        const bytes = s.progress();
-        if (sparse) digger.advance(bytes);
-        opts.onProgress?.(bytes, opts.diskBytes ?? null);
+        opts.onProgress?.(s.progress(), opts.diskBytes ?? null);
       }),
     );
 
